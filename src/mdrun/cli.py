@@ -1,0 +1,194 @@
+"""Command line: argparse and one call per subcommand, nothing else.
+
+Heavy modules are imported inside the subcommand functions: `mdrun list` must start in a few
+tens of milliseconds, and rich, jinja2 and bashlex are not free.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from mdrun import __version__
+from mdrun.errors import EXIT_USAGE, error_handler
+from mdrun.model import LoadOptions
+
+COMMANDS = ("expand", "list", "plan", "check", "run")
+
+
+def _add_input_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("runbook", help="the Markdown runbook")
+    p.add_argument(
+        "--base-path",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="where includes are looked up (repeatable; default: the runbook's directory, "
+        "then a snippets/ directory beside or above it)",
+    )
+    p.add_argument(
+        "--allow-outside-root",
+        action="store_true",
+        help="let includes escape the runbook's directory and base paths",
+    )
+    p.add_argument("--allow-url", action="store_true", help="permit https:// includes")
+    p.add_argument(
+        "-e",
+        "--env",
+        action="append",
+        default=[],
+        metavar="K=V",
+        help="set an environment variable for planning and running (repeatable)",
+    )
+    p.add_argument(
+        "--env-file", action="append", default=[], metavar="FILE", help="KEY=VALUE lines"
+    )
+    p.add_argument("-v", "--verbose", action="store_true", help="tracebacks for internal errors")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mdrun", description="Run Markdown runbooks: plan them, check them, run them."
+    )
+    parser.add_argument("--version", action="version", version=f"mdrun {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("expand", help="print the runbook with includes and imports resolved")
+    _add_input_options(p)
+
+    p = sub.add_parser("list", help="list the runbook's shell blocks")
+    _add_input_options(p)
+
+    p = sub.add_parser("plan", help="decide, without executing, which blocks would run")
+    _add_input_options(p)
+    _add_plan_options(p)
+
+    p = sub.add_parser("check", help="lint a runbook")
+    _add_input_options(p)
+
+    p = sub.add_parser("run", help="run the runbook (mdrun RUNBOOK is short for this)")
+    _add_input_options(p)
+    _add_plan_options(p)
+    p.add_argument("--dry-run", action="store_true", help="same as `mdrun plan`")
+    p.add_argument("--log-dir", metavar="DIR", help="default: $MDRUN_LOG_DIR or .mdrun/runs/TS")
+    p.add_argument("--grace", type=float, default=5.0, metavar="S", help="SIGTERM→SIGKILL wait")
+    p.add_argument("--pty", action="store_true", help="run every block under a pseudo-terminal")
+    p.add_argument(
+        "--keep-going", action="store_true", help="go on after a failing sync block"
+    )
+    return parser
+
+
+def _add_plan_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--format",
+        choices=("text", "markdown", "json", "sh"),
+        default="text",
+        help="how to render the plan (default: text)",
+    )
+    p.add_argument("--show-secrets", action="store_true", help="do not redact secret values")
+
+
+def _normalise_argv(argv: list[str]) -> list[str]:
+    """`mdrun RUNBOOK ...` is `mdrun run RUNBOOK ...`."""
+    for i, arg in enumerate(argv):
+        if arg in COMMANDS or arg in ("-h", "--help", "--version"):
+            return argv
+        if not arg.startswith("-"):
+            return [*argv[:i], "run", *argv[i:]]
+    return argv
+
+
+def _load_options(args: argparse.Namespace) -> LoadOptions:
+    return LoadOptions(
+        base_paths=tuple(args.base_path),
+        allow_outside_root=args.allow_outside_root,
+        allow_url=args.allow_url,
+    )
+
+
+def cmd_expand(args: argparse.Namespace) -> int:
+    """Print the expanded Markdown."""
+    from mdrun.loader import load_document
+
+    doc = load_document(args.runbook, _load_options(args))
+    sys.stdout.write(doc.text)
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    """Print the block table."""
+    from mdrun.loader import load_runbook
+    from mdrun.render.listing import render_list
+
+    runbook = load_runbook(args.runbook, _load_options(args))
+    sys.stdout.write(render_list(runbook))
+    return 0
+
+
+def _plan(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from mdrun.envinput import initial_environment
+    from mdrun.loader import load_runbook
+    from mdrun.planner import plan
+
+    runbook = load_runbook(args.runbook, _load_options(args))
+    env = initial_environment(os.environ, args.env, args.env_file)
+    return plan(runbook, env)
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    """Render the plan in the chosen format."""
+    from mdrun.render import render_plan
+
+    sys.stdout.write(render_plan(_plan(args), args.format, show_secrets=args.show_secrets))
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Lint; exit 1 when anything is found."""
+    from mdrun.check import check_runbook
+
+    findings = check_runbook(args.runbook, _load_options(args))
+    for finding in findings:
+        print(finding)
+    return 1 if findings else 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Execute the plan (or render it with --dry-run)."""
+    if args.dry_run:
+        return cmd_plan(args)
+    from mdrun.supervisor import RunOptions, run_plan
+
+    options = RunOptions(
+        log_dir=args.log_dir or os.environ.get("MDRUN_LOG_DIR"),
+        grace=args.grace,
+        pty=args.pty,
+        keep_going=args.keep_going,
+        show_secrets=args.show_secrets,
+    )
+    return run_plan(_plan(args), options)
+
+
+HANDLERS = {
+    "expand": cmd_expand,
+    "list": cmd_list,
+    "plan": cmd_plan,
+    "check": cmd_check,
+    "run": cmd_run,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `mdrun` console script."""
+    raw = list(sys.argv[1:] if argv is None else argv)
+    parser = _parser()
+    try:
+        args = parser.parse_args(_normalise_argv(raw))
+    except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
+        return int(exc.code or 0) if exc.code in (0, None) else EXIT_USAGE
+    with error_handler(verbose=args.verbose):
+        return HANDLERS[args.command](args)
+    return EXIT_USAGE  # pragma: no cover - error_handler always raises or returns

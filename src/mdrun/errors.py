@@ -1,0 +1,91 @@
+"""Errors a user can cause, and the one place that maps exceptions to exit codes."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import traceback
+from collections.abc import Iterator
+from typing import TextIO
+
+from mdrun.model import Origin, SourceLocation
+
+EXIT_OK = 0
+EXIT_BLOCK_FAILED = 1
+EXIT_USAGE = 2
+EXIT_BUG = 3
+EXIT_SIGHUP = 129
+EXIT_SIGINT = 130
+EXIT_SIGTERM = 143
+
+
+class MdrunError(Exception):
+    """Something wrong with the user's input: printed as `path:line: message`, exit 2."""
+
+    exit_code = EXIT_USAGE
+
+    def __init__(
+        self,
+        message: str,
+        location: SourceLocation | None = None,
+        chain: Origin = (),
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.location = location
+        self.chain = chain
+        """Include chain that led to `location`, outermost first (excluding `location`)."""
+
+    def __str__(self) -> str:
+        head = f"{self.location}: {self.message}" if self.location else self.message
+        lines = [head]
+        lines.extend(f"  included from {loc}" for loc in reversed(self.chain))
+        return "\n".join(lines)
+
+
+class UsageError(MdrunError):
+    """Bad command-line usage or a file that cannot be opened."""
+
+
+class IncludeError(MdrunError):
+    """A `--8<--` include or an `imports:` entry that cannot be resolved."""
+
+
+class FrontmatterError(MdrunError):
+    """YAML frontmatter that does not parse or has the wrong shape."""
+
+
+class BlockError(MdrunError):
+    """A fence with bad attributes or bad structure."""
+
+
+class GuardError(MdrunError):
+    """A guard that cannot be parsed."""
+
+
+@contextlib.contextmanager
+def error_handler(verbose: bool = False, stream: TextIO | None = None) -> Iterator[None]:
+    """Turn exceptions into a message and a `SystemExit` with the documented exit code."""
+    out = stream or sys.stderr
+    try:
+        yield
+    except MdrunError as exc:
+        if verbose:
+            traceback.print_exc(file=out)
+        print(f"mdrun: {exc}" if exc.location is None else str(exc), file=out)
+        raise SystemExit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        print("mdrun: interrupted", file=out)
+        raise SystemExit(EXIT_SIGINT) from None
+    except BrokenPipeError:
+        # stdout closed by a pager or `head`: not an error worth a traceback.
+        raise SystemExit(EXIT_OK) from None
+    except Exception as exc:
+        if verbose:
+            traceback.print_exc(file=out)
+        else:
+            print(
+                f"mdrun: internal error: {type(exc).__name__}: {exc} (rerun with --verbose)",
+                file=out,
+            )
+        raise SystemExit(EXIT_BUG) from None

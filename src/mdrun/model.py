@@ -1,0 +1,202 @@
+"""The records that cross mdrun's stages: small, frozen, documented.
+
+Parsing produces a `Document` (expanded text, one origin per line), block extraction a
+`Runbook` of `Block`s, planning a `Plan`. Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+Mode = Literal["sync", "async"]
+VerdictKind = Literal["run", "skip", "unknown"]
+RestartPolicy = Literal["no", "on-failure", "always"]
+
+
+@dataclass(frozen=True, slots=True)
+class SourceLocation:
+    """One line of one source file."""
+
+    path: str
+    """The file as shown to users: relative to the working directory when below it."""
+    line: int
+    """1-based line number in that file."""
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
+Origin = tuple[SourceLocation, ...]
+"""Where a line came from: the include chain, outermost (the runbook's marker) first, the
+location in the file that holds the line's text last. A line written in the runbook itself has
+an origin of length one."""
+
+
+def format_origin(origin: Origin) -> str:
+    """`inner.md:3 (via outer.md:7 < runbook.md:12)`: innermost first, as a reader looks it up."""
+    if not origin:
+        return "<unknown>"
+    inner = str(origin[-1])
+    if len(origin) == 1:
+        return inner
+    via = " < ".join(str(loc) for loc in reversed(origin[:-1]))
+    return f"{inner} (via {via})"
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A runbook after frontmatter, imports and `--8<--` includes are resolved."""
+
+    path: str
+    """The runbook file as given by the user."""
+    text: str
+    """The expanded Markdown body (frontmatter removed, imports first, includes resolved)."""
+    origins: tuple[Origin, ...]
+    """One origin per line of `text.split("\\n")`."""
+    frontmatter: Mapping[str, object] = field(default_factory=dict)
+    """The runbook's own YAML frontmatter (empty when it has none)."""
+
+
+@dataclass(frozen=True, slots=True)
+class BlockOptions:
+    """Attributes from a fence's info string (`bash {name=x async=true}`) or its language."""
+
+    name: str | None = None
+    """Explicit block name (`name=`)."""
+    is_async: bool = False
+    """Runs concurrently, started where it appears (`shell.async` or `async=true`)."""
+    pty: bool = False
+    """Runs under a pseudo-terminal so that programs which block-buffer on pipes stream live."""
+    cwd: str | None = None
+    """Working directory for this block only, relative to the planned working directory."""
+    timeout: float | None = None
+    """Seconds before the block's process group is terminated (`timeout=30s`, `2m`, `500ms`)."""
+    restart: RestartPolicy = "no"
+    """Async blocks: restart policy on exit."""
+    max_restarts: int = 5
+    """Async blocks: how many restarts `restart=` allows before giving up (`max-restarts=`)."""
+    ready: str | None = None
+    """Async blocks: an http(s) URL that must answer 2xx, or a regex a log line must match, before
+    the following sync blocks start."""
+    ready_timeout: float = 60.0
+    """Seconds to wait for `ready` (`ready-timeout=`)."""
+    when: str | None = None
+    """A shell condition (as in `if COND; then`) that guards the block."""
+    required: bool = False
+    """Async blocks: a failure (non-zero exit after restarts) fails the run."""
+    allow_failure: bool = False
+    """Sync blocks: the run goes on when this block fails (`allow-failure=true`)."""
+    cleanup: bool = False
+    """`finally=true`: registered when the run reaches it, executed at the end of the run whatever
+    its outcome (success, failure, interruption), after async blocks are stopped."""
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """One executable shell fence, in document order."""
+
+    index: int
+    """1-based position among the runbook's blocks."""
+    name: str
+    """Stable, unique, readable name (explicit, first comment, or nearest heading)."""
+    language: str
+    """The fence language without suffix: `shell`, `sh` or `bash`."""
+    body: str
+    """The fence's content exactly as it will be executed."""
+    options: BlockOptions
+    """Parsed attributes."""
+    origin: Origin
+    """Where the fence's opening line came from."""
+    line_origins: tuple[Origin, ...]
+    """One origin per line of `body` (its final newline does not start a line)."""
+    heading: str | None = None
+    """Text of the nearest heading above the block, if any."""
+
+    @property
+    def mode(self) -> Mode:
+        """`async` for concurrent blocks, else `sync`."""
+        return "async" if self.options.is_async else "sync"
+
+
+@dataclass(frozen=True, slots=True)
+class Runbook:
+    """A parsed runbook: the expanded document and its blocks."""
+
+    path: str
+    """The runbook file as given by the user."""
+    document: Document
+    """The expanded document the blocks were taken from."""
+    blocks: tuple[Block, ...]
+    """Executable blocks in document order."""
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """Whether a block's guards let it run, decided without executing anything."""
+
+    kind: VerdictKind
+    """`run`, `skip`, or `unknown` when deciding would need execution."""
+    reason: str
+    """A sentence a human can check, naming the variables and where they were set."""
+    branch: str | None = None
+    """For an if/elif/else body, which branch would run (`if`, `elif 1`, `else`), or None."""
+
+
+@dataclass(frozen=True, slots=True)
+class LoadOptions:
+    """How includes and imports are resolved; the same for every subcommand."""
+
+    base_paths: tuple[str, ...] = ()
+    """`--base-path` directories, searched in order after the including file's own directory.
+    Empty means the defaults: the runbook's directory, then a `snippets/` directory beside or
+    above it."""
+    allow_outside_root: bool = False
+    """`--allow-outside-root`: let includes escape every allowed root (`..`, absolute, symlink)."""
+    allow_url: bool = False
+    """`--allow-url`: permit `https://` includes (fetched with requests)."""
+    url_timeout: float = 10.0
+    """Seconds per URL include."""
+    url_max_bytes: int = 2 * 1024 * 1024
+    """Largest URL include accepted."""
+
+
+@dataclass(frozen=True, slots=True)
+class EnvValue:
+    """What planning knows about one environment variable."""
+
+    value: str | None
+    """The value, or None when it is set but its value is unknown (command substitution...)."""
+    source: str
+    """Where it was set: `process environment`, `-e`, `env file F:3`, `block "init" at F:40`."""
+    certain: bool = True
+    """False when it is only maybe set (set or unset in a branch planning cannot decide)."""
+
+
+Environment = Mapping[str, EnvValue]
+"""A planned environment: names absent from it are known to be unset."""
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedBlock:
+    """A block with its verdict and the environment it would start with."""
+
+    block: Block
+    """The block."""
+    verdict: Verdict
+    """Run, skip or unknown, and why."""
+    env: Environment
+    """The planned environment when the block starts."""
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What `mdrun run` would do, decided without executing anything."""
+
+    runbook: Runbook
+    """The runbook planned."""
+    blocks: tuple[PlannedBlock, ...]
+    """Every block in document order, skipped ones included."""
+    initial_env: Environment
+    """The environment given to the run: process environment, `--env-file`, then `-e`."""
