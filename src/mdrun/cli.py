@@ -92,13 +92,10 @@ def _add_plan_options(p: argparse.ArgumentParser) -> None:
 
 
 def _normalise_argv(argv: list[str]) -> list[str]:
-    """`mdrun RUNBOOK ...` is `mdrun run RUNBOOK ...`."""
-    for i, arg in enumerate(argv):
-        if arg in COMMANDS or arg in ("-h", "--help", "--version"):
-            return argv
-        if not arg.startswith("-"):
-            return [*argv[:i], "run", *argv[i:]]
-    return argv
+    """`mdrun [OPTIONS] RUNBOOK` is `mdrun run [OPTIONS] RUNBOOK`."""
+    if not argv or argv[0] in COMMANDS or argv[0] in ("-h", "--help", "--version"):
+        return argv
+    return ["run", *argv]
 
 
 def _load_options(args: argparse.Namespace) -> LoadOptions:
