@@ -75,9 +75,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--log-dir", metavar="DIR", help="default: $MDRUN_LOG_DIR or .mdrun/runs/TS")
     p.add_argument("--grace", type=float, default=5.0, metavar="S", help="SIGTERM→SIGKILL wait")
     p.add_argument("--pty", action="store_true", help="run every block under a pseudo-terminal")
-    p.add_argument(
-        "--keep-going", action="store_true", help="go on after a failing sync block"
-    )
+    p.add_argument("--keep-going", action="store_true", help="go on after a failing sync block")
     return parser
 
 
