@@ -1,0 +1,47 @@
+"""`mdrun list`: one aligned plain-text row per block.
+
+Plain string formatting on purpose: `mdrun list` must start fast, and rich alone costs more
+than the whole command's budget.
+"""
+
+from __future__ import annotations
+
+from mdrun.model import Block, Runbook
+
+HEADER = ("#", "NAME", "MODE", "ORIGIN", "FIRST LINE")
+MAX_FIRST_LINE = 60
+"""Longest first-line excerpt shown; longer lines end with `…`."""
+
+
+def first_line(body: str, width: int = MAX_FIRST_LINE) -> str:
+    """The first non-blank line of `body`, stripped, cut to `width` characters."""
+    for line in body.split("\n"):
+        text = line.strip()
+        if text:
+            return text if len(text) <= width else text[: width - 1] + "…"
+    return ""
+
+
+def short_origin(block: Block) -> str:
+    """`file:line` of the fence itself, innermost file of the include chain."""
+    return str(block.origin[-1]) if block.origin else "<unknown>"
+
+
+def _row(block: Block) -> tuple[str, ...]:
+    return (str(block.index), block.name, block.mode, short_origin(block), first_line(block.body))
+
+
+def render_list(runbook: Runbook) -> str:
+    """The block table of `runbook`: index, name, sync/async, origin, first line of the body."""
+    if not runbook.blocks:
+        return f"{runbook.path}: no shell blocks\n"
+    rows = [HEADER, *(_row(block) for block in runbook.blocks)]
+    widths = [max(len(row[col]) for row in rows) for col in range(len(HEADER) - 1)]
+    lines = []
+    for row in rows:
+        cells = [
+            cell.rjust(widths[0]) if col == 0 else cell.ljust(widths[col])
+            for col, cell in enumerate(row[:-1])
+        ]
+        lines.append("  ".join([*cells, row[-1]]).rstrip())
+    return "\n".join(lines) + "\n"
