@@ -1,0 +1,255 @@
+"""The event loop: one thread, one epoll, every child's output and every signal.
+
+Chosen over asyncio by measurement (bench/bench_supervisor.py): the per-chunk path is a raw
+`os.read` and two `os.write`s with no transports, protocols or futures in between, and a
+run with 128 idle-ish children costs one `epoll_wait` per wake-up. Signals (SIGCHLD included)
+arrive through `signal.set_wakeup_fd`, so a child's exit and Ctrl-C wake the same poll.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import queue
+import re
+import select
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Callable
+
+from mdrun.manager import Manager
+from mdrun.manifest import log_name
+from mdrun.printer import BlockLog, ConsoleOut, Sink, prefixes
+from mdrun.process import Child, ChildSpec, Spawner
+
+_READ_SIZE = 1 << 18
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+_MAX_POLL = 1.0
+"""Longest sleep without a deadline: a safety net should a SIGCHLD ever be coalesced away."""
+
+
+class Loop:
+    """Drives a `Manager`: spawns for it (it is the manager's `io`), reads, reaps, ticks."""
+
+    def __init__(
+        self,
+        log_dir: str,
+        console: ConsoleOut,
+        spawner: Spawner,
+        colour: bool,
+        on_log_error: Callable[[BlockLog, OSError], None],
+    ) -> None:
+        self.log_dir, self.console, self.spawner, self.colour = log_dir, console, spawner, colour
+        self._on_log_error = on_log_error
+        self.epoll = select.epoll()
+        self.readers: dict[int, tuple[Sink, Child]] = {}
+        self.children: dict[int, Child] = {}
+        self.others: dict[int, subprocess.Popen[bytes]] = {}
+        """Children that are not blocks (the watchdog): reaped here, their returncode set."""
+        self.logs: dict[str, BlockLog] = {}
+        self.sinks: dict[str, tuple[Sink, Sink]] = {}
+        self.manager: Manager | None = None
+        self.on_idle: Callable[[], None] = lambda: None
+        """Called at least every `idle_interval` seconds (the live area's redraw)."""
+        self.idle_interval = _MAX_POLL
+        self._calls: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        self._wake_r, self._wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+        self._call_r, self._call_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+        self.epoll.register(self._wake_r, select.EPOLLIN)
+        self.epoll.register(self._call_r, select.EPOLLIN)
+        self._old_handlers: dict[int, object] = {}
+
+    # -- the manager's io --------------------------------------------------------------------
+
+    def spawn(self, spec: ChildSpec) -> Child:
+        """Start a block and register its output streams."""
+        child = self.spawner.spawn(spec)
+        out, err = self._sinks_for(spec.name)
+        for fd, is_err in child.streams:
+            self.readers[fd] = (err if is_err else out, child)
+            self.epoll.register(fd, select.EPOLLIN)
+        self.children[child.pid] = child
+        return child
+
+    def watch_ready(self, name: str, ready: str, timeout: float, done: Callable[[], None]) -> None:
+        """Call `done` once a line of `name` matches `ready`, or once the URL answers 2xx."""
+        if ready.startswith(("http://", "https://")):
+            threading.Thread(
+                target=_poll_url, args=(ready, timeout, lambda: self.call_soon(done)), daemon=True
+            ).start()
+            return
+        sinks = self._sinks_for(name)
+        watcher = _LineMatcher(re.compile(ready), done, sinks)
+        for sink in sinks:
+            sink.watchers.append(watcher)
+
+    def call_soon(self, fn: Callable[[], None]) -> None:
+        """Run `fn` on the loop's thread (thread-safe)."""
+        self._calls.put(fn)
+        with contextlib.suppress(BlockingIOError):
+            os.write(self._call_w, b"x")
+
+    def _sinks_for(self, name: str) -> tuple[Sink, Sink]:
+        if name not in self.sinks:
+            path = os.path.join(self.log_dir, log_name(name))
+            n = 2
+            while any(log.path == path for log in self.logs.values()):
+                path = os.path.join(self.log_dir, log_name(f"{name}-{n}"))
+                n += 1
+            log = BlockLog(path, self._on_log_error)
+            self.logs[name] = log
+            out, err = prefixes(name, len(self.sinks), self.colour)
+            self.sinks[name] = (Sink(log, self.console, out), Sink(log, self.console, err))
+        return self.sinks[name]
+
+    # -- running -----------------------------------------------------------------------------
+
+    def install_signals(self) -> None:
+        """Route SIGCHLD and the stop signals through the wake-up pipe."""
+        signal.set_wakeup_fd(self._wake_w, warn_on_full_buffer=False)
+        for sig in (signal.SIGCHLD, *_STOP_SIGNALS):
+            self._old_handlers[sig] = signal.signal(sig, _note)
+
+    def restore_signals(self) -> None:
+        """Put back the handlers found by `install_signals`."""
+        for sig, handler in self._old_handlers.items():
+            signal.signal(sig, handler)  # type: ignore[arg-type]
+        signal.set_wakeup_fd(-1)
+
+    def run(self, manager: Manager) -> None:
+        """Run until the manager is done, then read every stream to its end."""
+        self.manager = manager
+        manager.start()
+        while not manager.done:
+            self._iterate(manager.next_deadline())
+            manager.on_tick()
+        self.console.flush()
+        deadline = time.monotonic() + 2.0
+        while self.readers and time.monotonic() < deadline:
+            self._iterate(deadline)
+        for fd in list(self.readers):
+            self._close(fd)
+        self.console.flush()
+
+    def _iterate(self, deadline: float | None) -> None:
+        self.console.flush()
+        limit = min(self.idle_interval, _MAX_POLL)
+        timeout = limit if deadline is None else max(0.0, min(deadline - time.monotonic(), limit))
+        events = self.epoll.poll(timeout)
+        for fd, _ in events:
+            if fd == self._wake_r:
+                self._on_signals()
+            elif fd == self._call_r:
+                self._run_calls()
+            elif fd in self.readers:
+                self._read(fd)
+        if not events:
+            self._reap()
+            self.on_idle()
+        self.console.flush()
+
+    def _read(self, fd: int) -> bool:
+        """Read one chunk; False when the stream has nothing more right now."""
+        try:
+            data = os.read(fd, _READ_SIZE)
+        except BlockingIOError:
+            return False
+        except OSError as exc:
+            if exc.errno != errno.EIO:  # EIO: a pty whose other side is closed
+                raise
+            data = b""
+        if not data:
+            self._close(fd)
+            return False
+        self.readers[fd][0].feed(data)
+        return True
+
+    def _close(self, fd: int) -> None:
+        sink, _ = self.readers.pop(fd)
+        self.epoll.unregister(fd)
+        os.close(fd)
+        sink.finish()
+
+    def _on_signals(self) -> None:
+        try:
+            received = os.read(self._wake_r, 512)
+        except BlockingIOError:
+            return
+        for sig in received:
+            if sig in _STOP_SIGNALS and self.manager is not None:
+                self.manager.on_signal(sig)
+        self._reap()
+
+    def _run_calls(self) -> None:
+        with contextlib.suppress(BlockingIOError):
+            os.read(self._call_r, 512)
+        while not self._calls.empty():
+            self._calls.get()()
+
+    def _reap(self) -> None:
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            code = os.waitstatus_to_exitcode(status)
+            if pid in self.others:
+                self.others.pop(pid).returncode = code
+            child = self.children.pop(pid, None)
+            if child is None:
+                continue  # an orphan reparented to us (subreaper): reaping it is all we owe
+            if child.popen is not None:
+                child.popen.returncode = code
+            self._drain(child)
+            if self.manager is not None:
+                self.manager.on_exit(child, code)
+            child.discard()
+
+    def _drain(self, child: Child) -> None:
+        """Everything the child wrote before exiting, before anyone hears it exited."""
+        for fd, _ in child.streams:
+            while fd in self.readers and self._read(fd):
+                pass
+
+
+class _LineMatcher:
+    """A `ready=` regex searched in each line (and the current partial line) of a block."""
+
+    def __init__(self, pattern: re.Pattern[str], done: Callable[[], None], sinks: tuple[Sink, ...]):
+        self.pattern, self.done, self.sinks = pattern, done, sinks
+        self.partial = {id(s): b"" for s in sinks}
+
+    def __call__(self, sink: Sink, chunk: bytes) -> None:
+        data = self.partial[id(sink)] + chunk
+        lines = data.split(b"\n")
+        self.partial[id(sink)] = lines[-1][-65536:]
+        for line in lines:
+            if self.pattern.search(line.decode(errors="replace")):
+                for s in self.sinks:
+                    s.watchers.remove(self)
+                self.done()
+                return
+
+
+def _note(signum: int, frame: object) -> None:
+    """Signal handler: the wake-up fd already carries the signal number."""
+
+
+def _poll_url(url: str, timeout: float, done: Callable[[], None]) -> None:
+    import requests
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            answer = requests.get(url, timeout=min(2.0, max(0.1, deadline - time.monotonic())))
+            if 200 <= answer.status_code < 300:
+                done()
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)

@@ -1,0 +1,96 @@
+"""`LOGDIR/run.json`: what ran, when, how it ended; rewritten atomically as blocks finish."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+
+_SECRET_WORDS = ("TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL", "KEY")
+
+
+def is_secret(name: str) -> bool:
+    """Whether a variable name looks like it holds a secret (mdrun.redact's rule when present)."""
+    try:
+        from mdrun.redact import is_secret as shared
+    except ImportError:
+        upper = name.upper()
+        return any(word in upper for word in _SECRET_WORDS)
+    return bool(shared(name))
+
+
+def secret_values(env: Mapping[str, str]) -> list[str]:
+    """Values of secret-looking variables worth hiding (long enough not to hide every `1`)."""
+    return sorted(
+        {v for k, v in env.items() if is_secret(k) and len(v) >= 4}, key=len, reverse=True
+    )
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """`text` with every secret value replaced by `***`."""
+    for value in secrets:
+        text = text.replace(value, "***")
+    return text
+
+
+@dataclass(slots=True)
+class BlockRecord:
+    """One block's entry in the manifest and the summary table; updated while it runs."""
+
+    name: str
+    origin: str
+    mode: str
+    verdict: str
+    status: str = "pending"
+    """pending, skipped, running, ok, failed, allowed-failure, stopped, timeout, not-run..."""
+    reason: str = ""
+    pid: int | None = None
+    start: float | None = None
+    """Wall-clock start (seconds since the epoch) of the latest attempt."""
+    end: float | None = None
+    exit_code: int | None = None
+    signal: str | None = None
+    lines: int = 0
+    log: str | None = None
+    restarts: int = 0
+    error: str | None = None
+    """A log-file write error (disk full...), if any."""
+
+    @property
+    def duration(self) -> float | None:
+        """Seconds from start to end (or None when it never ran)."""
+        if self.start is None:
+            return None
+        return (self.end or time.time()) - self.start
+
+
+def write_manifest(
+    log_dir: str,
+    run_id: str,
+    records: Iterable[BlockRecord],
+    secrets: Iterable[str],
+    **extra: object,
+) -> None:
+    """Rewrite run.json atomically (temp file then rename): readers never see half of it."""
+    secret_list = list(secrets)
+    blocks = [
+        {k: redact(v, secret_list) if isinstance(v, str) else v for k, v in asdict(r).items()}
+        for r in records
+    ]
+    doc = {"run_id": run_id, **extra, "blocks": blocks}
+    path = os.path.join(log_dir, "run.json")
+    tmp = f"{path}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with open(fd, "w", encoding="utf-8") as f:
+        json.dump(doc, f, indent=2)
+        f.write("\n")
+    os.replace(tmp, path)
+
+
+def log_name(name: str) -> str:
+    """A file name for a block's log: the name with path separators and oddities replaced."""
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip(".-") or "block"
+    return f"{safe}.log"

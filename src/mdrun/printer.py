@@ -1,0 +1,175 @@
+"""Block output: raw into log files, prefixed onto the console, per chunk rather than per line.
+
+The per-chunk path is what decides throughput: one `os.read` of up to 1 MiB becomes one
+`os.write` to the log, one `bytes.count`, one `bytes.replace` for the prefixes and one
+buffered console write. Nothing here holds more than one chunk of a long line.
+"""
+
+from __future__ import annotations
+
+import codecs
+import errno
+import os
+from collections.abc import Callable
+
+_COLOURS = (36, 33, 32, 35, 34, 96, 93, 92, 95, 94)
+_RESET = b"\x1b[0m"
+
+
+def use_colour(fd: int) -> bool:
+    """Colour on a TTY unless NO_COLOR is set (https://no-color.org)."""
+    return not os.environ.get("NO_COLOR") and os.isatty(fd)
+
+
+def prefixes(name: str, index: int, colour: bool) -> tuple[bytes, bytes]:
+    """Console prefixes for a block's stdout and stderr lines: `[name] ` and `[name]! `."""
+    tag = f"[{name}]".encode(errors="replace")
+    if not colour:
+        return tag + b" ", tag + b"! "
+    code = f"\x1b[{_COLOURS[index % len(_COLOURS)]}m".encode()
+    return code + tag + _RESET + b" ", code + tag + _RESET + b"\x1b[1;31m!" + _RESET + b" "
+
+
+class ConsoleOut:
+    """The console: output bytes batched per loop iteration, one `os.write` per flush."""
+
+    def __init__(self, fd: int = 1) -> None:
+        self.fd = fd
+        self._parts: list[bytes] = []
+        self.owner: Sink | None = None
+        """The sink whose partial line is the console's current line, if any."""
+        self.broken = False
+        """Set when writing failed (closed pipe): output then goes to the logs only."""
+        self.before_flush: Callable[[], bytes] | None = None
+        self.after_flush: Callable[[], bytes] | None = None
+
+    def write(self, sink: Sink | None, data: bytes, ends_line: bool) -> None:
+        """Queue `data` from `sink` (None: mdrun itself), ending a foreign partial line first."""
+        if self.owner is not None and self.owner is not sink:
+            self.break_line()
+        self._parts.append(data)
+        self.owner = None if ends_line else sink
+
+    def break_line(self) -> None:
+        """End the current partial line; its sink starts a new prefixed line next time."""
+        if self.owner is not None:
+            self._parts.append(b"\n")
+            self.owner.at_line_start = True
+            self.owner = None
+
+    def message(self, text: str) -> None:
+        """A line of mdrun's own."""
+        self.write(None, text.encode(errors="replace") + b"\n", True)
+
+    def flush(self) -> None:
+        """Write everything queued."""
+        if not self._parts:
+            return
+        if self.before_flush is not None:
+            self._parts.insert(0, self.before_flush())
+        if self.after_flush is not None:
+            self.break_line()
+            self._parts.append(self.after_flush())
+        data = b"".join(self._parts)
+        self._parts.clear()
+        if not self.broken:
+            self._write_all(data)
+
+    def _write_all(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            try:
+                view = view[os.write(self.fd, view) :]
+            except BlockingIOError:
+                continue
+            except OSError:
+                self.broken = True
+                return
+
+
+class BlockLog:
+    """One block's log file and counters, shared by its stdout and stderr sinks."""
+
+    def __init__(self, path: str, on_error: Callable[[BlockLog, OSError], None]) -> None:
+        self.path = path
+        self.fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
+        self.lines = 0
+        """Newline count over everything the block wrote."""
+        self.bytes = 0
+        self.tail = b""
+        """The last bytes written (for the status line), never more than 240."""
+        self.error: OSError | None = None
+        """The first write error (disk full, file too large); the console goes on regardless."""
+        self._on_error = on_error
+
+    def write(self, chunk: bytes) -> None:
+        """Append raw bytes; on error remember it, report once, and stop writing."""
+        self.lines += chunk.count(b"\n")
+        self.bytes += len(chunk)
+        self.tail = (self.tail + chunk[-240:])[-240:]
+        if self.error is not None:
+            return
+        view = memoryview(chunk)
+        try:
+            while view:
+                view = view[os.write(self.fd, view) :]
+        except OSError as exc:
+            if exc.errno not in (errno.EFBIG, errno.ENOSPC, errno.EDQUOT, errno.EIO):
+                raise
+            self.error = exc
+            self._on_error(self, exc)
+
+    def close(self) -> None:
+        """Close the file."""
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+
+class Sink:
+    """One output stream of one block: log it raw, show it prefixed."""
+
+    def __init__(self, log: BlockLog, console: ConsoleOut, prefix: bytes) -> None:
+        self.log = log
+        self.console = console
+        self.prefix = prefix
+        self.at_line_start = True
+        self._sep = b"\n" + prefix
+        self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        self.watchers: list[Callable[[Sink, bytes], None]] = []
+        """Called with each raw chunk (ready= regexes); removed by their owners when done."""
+
+    def feed(self, chunk: bytes) -> None:
+        """Handle one chunk as read from the child."""
+        self.log.write(chunk)
+        self.show(chunk)
+        if self.watchers:
+            for watch in tuple(self.watchers):
+                watch(self, chunk)
+
+    def show(self, chunk: bytes) -> None:
+        """Queue the chunk on the console, each line prefixed, invalid UTF-8 replaced."""
+        if not chunk.isascii() or self._decoder.getstate()[0]:
+            chunk = self._decoder.decode(chunk).encode()
+            if not chunk:
+                return  # an incomplete character: wait for the rest
+        console = self.console
+        if console.owner is not None and console.owner is not self:
+            console.break_line()
+        ends = chunk.endswith(b"\n")
+        body = chunk[:-1] if ends else chunk
+        out = body.replace(b"\n", self._sep)
+        if self.at_line_start:
+            out = self.prefix + out
+        if ends:
+            out += b"\n"
+        self.at_line_start = ends
+        console.write(self, out, ends)
+
+    def finish(self) -> None:
+        """End of file: flush a pending partial character and end a partial line."""
+        rest = self._decoder.decode(b"", final=True).encode()
+        if rest:
+            self.show(rest)
+        if self.console.owner is self:
+            self.console.break_line()

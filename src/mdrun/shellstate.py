@@ -1,0 +1,74 @@
+"""The shell state that sequential blocks share: exported environment and working directory.
+
+Each sync block runs as `bash -e WRAPPER`; the wrapper sources the block's body in the same
+shell, under an EXIT trap that writes `$PWD` and the exported environment (NUL-separated) to a
+state file. Every `export`, `unset` and `cd` of the block, wherever it is, is therefore seen by
+the next block, which starts from the state read back here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shlex
+import shutil
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+# Variables bash maintains itself: carrying them over would make SHLVL grow by one per block.
+_BASH_OWNED = frozenset({"SHLVL", "_", "OLDPWD"})
+
+
+@dataclass(frozen=True, slots=True)
+class ShellState:
+    """What one sync block leaves to the next."""
+
+    env: Mapping[str, str]
+    """Exported environment."""
+    cwd: str
+    """Absolute working directory."""
+
+
+def wrapper_script(body_path: str, state_path: str | None) -> str:
+    """Bash source that runs `body_path` and, when `state_path` is set, dumps its state there."""
+    body = shlex.quote(body_path)
+    if state_path is None:
+        return f"set -e\n. {body}\n"
+    env_bin = shlex.quote(shutil.which("env") or "/usr/bin/env")
+    state = shlex.quote(state_path)
+    # The trap runs on `exit N` inside the body too; it keeps the block's exit status.
+    trap = (
+        f"__mdrun_rc=$?; {{ printf '%s\\0' \"$PWD\"; {env_bin} -0; }} > {state} 2>/dev/null;"
+        " exit $__mdrun_rc"
+    )
+    return f"trap {shlex.quote(trap)} EXIT\nset -e\n. {body}\n"
+
+
+def read_state(state_path: str, previous: ShellState) -> ShellState:
+    """The state a block dumped, or `previous` when it dumped none (killed, `exec`...)."""
+    try:
+        with open(state_path, "rb") as f:
+            raw = f.read()
+    except OSError:
+        return previous
+    finally:
+        _unlink(state_path)
+    fields = raw.split(b"\0")
+    if len(fields) < 2:
+        return previous
+    cwd = os.fsdecode(fields[0])
+    env: dict[str, str] = {}
+    for item in fields[1:]:
+        name, sep, value = item.partition(b"=")
+        if sep and name:
+            env[os.fsdecode(name)] = os.fsdecode(value)
+    for owned in _BASH_OWNED:
+        env.pop(owned, None)
+        if owned in previous.env:
+            env[owned] = previous.env[owned]
+    return ShellState(env=env, cwd=cwd)
+
+
+def _unlink(path: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(path)

@@ -1,0 +1,38 @@
+"""Plans built by hand, so supervisor tests do not depend on the loader and planner."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mdrun.model import (
+    Block,
+    BlockOptions,
+    Document,
+    Plan,
+    PlannedBlock,
+    Runbook,
+    SourceLocation,
+    Verdict,
+)
+
+
+def block(name: str, body: str, index: int = 1, **options: Any) -> Block:
+    """A block as the loader would make it, at `runbook.md:<10*index>`."""
+    origin = (SourceLocation("runbook.md", 10 * index),)
+    lines = tuple(origin for _ in body.splitlines())
+    return Block(index, name, "bash", body, BlockOptions(name=name, **options), origin, lines)
+
+
+def plan(
+    *specs: tuple[str, str] | tuple[str, str, dict[str, Any]], skip: set[str] = frozenset()
+) -> Plan:  # type: ignore[assignment]
+    """`plan(("a", "echo a"), ("b", "sleep 1", {"is_async": True}))`."""
+    planned = []
+    for i, spec in enumerate(specs, start=1):
+        options: dict[str, Any] = spec[2] if len(spec) > 2 else {}  # type: ignore[misc]
+        b = block(spec[0], spec[1], i, **options)
+        verdict = Verdict("skip", "FOO is unset") if spec[0] in skip else Verdict("run", "no guard")
+        planned.append(PlannedBlock(b, verdict, {}))
+    blocks = tuple(p.block for p in planned)
+    runbook = Runbook("runbook.md", Document("runbook.md", "", ()), blocks)
+    return Plan(runbook, tuple(planned), {})
