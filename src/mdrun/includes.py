@@ -223,4 +223,6 @@ def expand_text(
     key = os.path.realpath(path)
     source = Source(key, display_path(path, expander.roots.cwd), text.split("\n"))
     expander.expand(source, path, first_line=first_line)
+    if not expander.lines:
+        expander.origins.append((SourceLocation(source.shown, first_line),))
     return "\n".join(expander.lines), tuple(expander.origins)

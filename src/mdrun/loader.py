@@ -24,6 +24,9 @@ def load_document(path: str, options: LoadOptions) -> Document:
         raise UsageError(f"{path} is a directory, not a runbook")
     expander = Expander(path, options)
     head = _load_into(expander, path, ())
+    if not expander.lines:
+        # Everything expanded to nothing: "" is still one (empty) line, and it needs an origin.
+        expander.origins.append((SourceLocation(display_path(path, expander.roots.cwd), 1),))
     return Document(
         path=path,
         text="\n".join(expander.lines),
