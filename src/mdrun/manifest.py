@@ -9,17 +9,7 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 
-_SECRET_WORDS = ("TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL", "KEY")
-
-
-def is_secret(name: str) -> bool:
-    """Whether a variable name looks like it holds a secret (mdrun.redact's rule when present)."""
-    try:
-        from mdrun.redact import is_secret as shared
-    except ImportError:
-        upper = name.upper()
-        return any(word in upper for word in _SECRET_WORDS)
-    return bool(shared(name))
+from mdrun.redact import is_secret
 
 
 def secret_values(env: Mapping[str, str]) -> list[str]:

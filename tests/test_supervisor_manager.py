@@ -1,0 +1,184 @@
+"""The Manager's policy, replayed as scripted histories with a fake process factory and clock."""
+
+from __future__ import annotations
+
+import signal
+from typing import Any
+
+import pytest
+
+from mdrun.manager import Manager
+from mdrun.model import Plan
+from mdrun.runstate import Policy
+from mdrun.shellstate import ShellState
+from tests.helpers.fakes import FakeClock, FakeIO, FakeKiller, FakeUI
+from tests.helpers.plans import plan
+
+pytestmark = pytest.mark.timeout(10)
+
+TERM, KILL = signal.SIGTERM, signal.SIGKILL
+
+
+class Run:
+    """A manager wired to fakes, plus helpers to script what the children do."""
+
+    def __init__(self, p: Plan, **policy: Any) -> None:
+        self.io, self.killer, self.ui, self.clock = FakeIO(), FakeKiller(), FakeUI(), FakeClock()
+        self.m = Manager(p, Policy(**policy), self.io, self.killer, self.ui, self.clock)
+        self.m.start()
+
+    def exit(self, name: str, code: int, state: ShellState | None = None) -> None:
+        child = self.io.last(name)
+        child.state = state
+        self.m.on_exit(child, code)
+
+    def tick(self, seconds: float) -> None:
+        self.clock.now += seconds
+        self.m.on_tick()
+
+    def status(self) -> dict[str, str]:
+        return {name: r.status for name, r in self.m.records.items()}
+
+
+def test_sync_blocks_run_in_order_and_share_state() -> None:
+    r = Run(plan(("a", "export X=1"), ("b", "echo $X")))
+    assert r.io.started() == ["a"]
+    after_a = ShellState({"X": "1"}, "/somewhere")
+    r.exit("a", 0, after_a)
+    assert r.io.started() == ["a", "b"]
+    assert r.io.last("b").spec.env == {"X": "1"} and r.io.last("b").spec.cwd == "/somewhere"
+    r.exit("b", 0)
+    assert r.m.done and r.m.result() == 0
+    assert r.status() == {"a": "ok", "b": "ok"}
+
+
+def test_failure_stops_the_run_naming_block_origin_and_code() -> None:
+    r = Run(plan(("a", "false"), ("b", "echo never")))
+    r.exit("a", 3)
+    assert r.io.started() == ["a"]
+    assert r.m.done and r.m.result() == 1
+    assert r.ui.errors == ["block 'a' (runbook.md:10) failed with exit code 3"]
+    assert r.status() == {"a": "failed", "b": "not-run"}
+
+
+def test_allow_failure_and_keep_going_go_on() -> None:
+    r = Run(plan(("a", "false", {"allow_failure": True}), ("b", "true")))
+    r.exit("a", 1)
+    r.exit("b", 0)
+    assert r.m.result() == 0 and r.status()["a"] == "allowed-failure"
+    r = Run(plan(("a", "false"), ("b", "true")), keep_going=True)
+    r.exit("a", 1)
+    r.exit("b", 0)
+    assert r.io.started() == ["a", "b"] and r.m.result() == 1
+
+
+def test_exit_90_stops_successfully_and_skips_are_not_started() -> None:
+    r = Run(plan(("a", "true"), ("s", "x"), ("b", "exit 90"), ("c", "x"), skip={"s"}))
+    r.exit("a", 0)
+    assert r.io.started() == ["a", "b"]
+    assert "skipped s: FOO is unset" in r.ui.messages
+    r.exit("b", 90)
+    assert r.m.done and r.m.result() == 0
+    assert r.status() == {"a": "ok", "s": "skipped", "b": "ok", "c": "not-run"}
+
+
+def test_async_blocks_are_stopped_when_the_last_sync_block_ends() -> None:
+    r = Run(plan(("srv", "serve", {"is_async": True}), ("a", "true")), grace=5)
+    assert r.io.started() == ["srv", "a"]
+    r.exit("a", 0)
+    assert r.killer.sent == [TERM] and not r.m.done
+    r.tick(5.0)
+    assert r.killer.sent == [TERM, KILL]
+    r.exit("srv", -KILL)
+    assert r.m.done and r.status()["srv"] == "stopped" and r.m.result() == 0
+
+
+def test_stopping_waits_for_strays_outside_the_group() -> None:
+    r = Run(plan(("a", "setsid sleep 100 &")))
+    r.killer.stray = 1
+    r.exit("a", 0)
+    r.tick(1.0)
+    assert not r.m.done
+    r.killer.stray = 0
+    r.tick(0.1)
+    assert r.m.done
+
+
+def test_restart_on_failure_backs_off_and_gives_up() -> None:
+    opts = {"is_async": True, "restart": "on-failure", "max_restarts": 2}
+    r = Run(plan(("w", "work", opts), ("a", "sleep")), restart_backoff=1.0)
+    r.exit("w", 1)
+    r.tick(0.9)
+    assert r.io.started() == ["w", "a"]
+    r.tick(0.2)
+    assert r.io.started() == ["w", "a", "w"]
+    r.exit("w", 1)
+    r.tick(1.5)
+    assert r.io.started().count("w") == 2  # second delay is 2 s
+    r.tick(0.6)
+    r.exit("w", 1)
+    r.tick(10)
+    assert r.io.started().count("w") == 3 and r.m.records["w"].restarts == 2
+    assert r.status()["w"] == "failed" and not r.m.done and r.m.result() == 0
+
+
+def test_required_async_failure_fails_the_run() -> None:
+    r = Run(plan(("w", "work", {"is_async": True, "required": True}), ("a", "sleep")))
+    r.exit("w", 2)
+    assert r.m.phase == "stopping" and r.io.last("a").spec.name == "a"
+    assert "required" in r.ui.errors[0]
+    r.exit("a", -TERM)
+    assert r.m.done and r.m.result() == 1
+
+
+def test_ready_holds_following_blocks_until_met_or_timeout() -> None:
+    p = plan(
+        ("srv", "serve", {"is_async": True, "ready": "listening", "ready_timeout": 3}), ("a", "x")
+    )
+    r = Run(p)
+    assert r.io.started() == ["srv"]
+    r.io.ready["srv"]()
+    assert r.io.started() == ["srv", "a"]
+    r = Run(p)
+    r.tick(3.1)
+    assert r.m.phase == "stopping" and r.ui.errors == [
+        "block 'srv' (runbook.md:10) not ready after 3s"
+    ]
+
+
+def test_timeout_terminates_then_kills_the_group() -> None:
+    r = Run(plan(("a", "sleep 100", {"timeout": 2.0})), grace=1)
+    r.tick(2.0)
+    assert r.io.last("a").signals == [TERM]
+    r.tick(1.0)
+    assert r.io.last("a").signals == [TERM, KILL]
+    r.exit("a", -KILL)
+    assert r.m.result() == 1 and "timed out" in r.ui.errors[0]
+
+
+def test_sigint_stops_everything_and_a_second_one_hurries() -> None:
+    r = Run(plan(("srv", "serve", {"is_async": True}), ("a", "sleep")), grace=30)
+    r.m.on_signal(signal.SIGINT)
+    assert r.killer.sent == [TERM] and r.m.exit_code == 130
+    r.m.on_signal(signal.SIGINT)
+    assert r.killer.sent == [TERM, KILL]
+    r.exit("a", -KILL)
+    r.exit("srv", -KILL)
+    assert r.m.done and r.m.result() == 130
+
+
+def test_cleanup_blocks_run_at_the_end_after_failure_with_the_final_state() -> None:
+    p = plan(("c", "rm -rf $T", {"cleanup": True}), ("a", "false"), ("b", "x"))
+    r = Run(p)
+    assert r.io.started() == ["a"]
+    r.exit("a", 1, ShellState({"T": "/tmp/t"}, "/w"))
+    assert r.io.started() == ["a", "c"] and r.io.last("c").spec.env == {"T": "/tmp/t"}
+    r.exit("c", 0)
+    assert r.m.done and r.m.result() == 1 and r.status()["c"] == "ok"
+
+
+def test_a_block_that_cannot_start_is_a_failure() -> None:
+    r = Run(plan(("b0", "x"), ("a", "x"), ("b", "x")))
+    r.io.fail = {"a"}
+    r.exit("b0", 0)
+    assert r.m.done and r.m.result() == 1 and "could not start" in r.ui.errors[0]
