@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mdrun.blocks import extract_blocks, parse_info, slugify
 from mdrun.errors import BlockError
@@ -98,6 +100,7 @@ def test_other_fences_are_not_blocks(info: str) -> None:
         ('bash {name="x}', "unterminated quote"),
         ("bash {name=x", "unbalanced braces"),
         ("bash {name=x}}", "unbalanced braces"),
+        ("bash {name=x} pty=true", "unexpected 'pty=true' after the block attributes"),
         ("bash {when=${X}}", "unbalanced braces"),
         ("bash {async}", "'async' needs a value"),
         ("bash {name=x,pty=true}", "name"),
@@ -127,6 +130,52 @@ def test_parse_info_rejects_with_location(info: str, message: str) -> None:
     assert err.value.location == loc("inc.md", 5)
     assert err.value.chain == (loc("rb.md", 3),)
     assert str(err.value).startswith("inc.md:5: ")
+
+
+VALUE = st.text(alphabet="ab $-_/:?=.{}[]\"'", min_size=1, max_size=12).filter(
+    lambda v: v.strip() and not ('"' in v and "'" in v)
+)
+
+
+def quoted(value: str) -> str:
+    return f"'{value}'" if '"' in value else f'"{value}"'
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    is_async=st.booleans(),
+    pty=st.booleans(),
+    timeout=st.none() | st.integers(1, 10_000),
+    cwd=st.none() | VALUE,
+    when=st.none() | VALUE,
+    ready=st.none() | VALUE,
+)
+def test_parse_info_round_trips_quoted_values(
+    is_async: bool,
+    pty: bool,
+    timeout: int | None,
+    cwd: str | None,
+    when: str | None,
+    ready: str | None,
+) -> None:
+    """Any value a user quotes comes back exactly, whatever braces or `=` it holds."""
+    if not is_async:
+        ready = None
+    attrs = {"pty": str(pty).lower(), "timeout": None if timeout is None else f"{timeout}ms"}
+    attrs.update(cwd=cwd, when=when, ready=ready)
+    parts = [
+        f"{k}={quoted(v) if k in ('cwd', 'when', 'ready') else v}" for k, v in attrs.items() if v
+    ]
+    info = ("shell.async" if is_async else "bash") + " {" + " ".join(parts) + "}"
+    expected = BlockOptions(
+        is_async=is_async,
+        pty=pty,
+        timeout=None if timeout is None else timeout / 1000,
+        cwd=cwd,
+        when=when,
+        ready=ready,
+    )
+    assert parse_info(info, HERE) == ("shell" if is_async else "bash", expected)
 
 
 # --- extraction and origins ---------------------------------------------------------------

@@ -22,7 +22,7 @@ _PAIR = re.compile(
     r"""(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|(?P<bare>[^\s"'{}]+))"""
 )
 _DURATION = re.compile(r"(?P<num>\d+(?:\.\d+)?)(?P<unit>ms|s|m|h)?")
-_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
+_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
 _BOOLEANS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 RESTART_POLICIES = ("no", "on-failure", "always")
@@ -34,7 +34,12 @@ def _duration(text: str) -> float:
     match = _DURATION.fullmatch(text)
     if match is None or float(match["num"]) <= 0:
         raise ValueError("expected a positive duration such as 30, 30s, 500ms, 2m or 1h")
-    return float(match["num"]) * _UNITS[match["unit"]]
+    # Dividing keeps `43ms` exactly 0.043; multiplying by 0.001 would not.
+    return (
+        float(match["num"]) / 1000
+        if match["unit"] == "ms"
+        else float(match["num"]) * _UNITS[match["unit"]]
+    )
 
 
 def _boolean(text: str) -> bool:
@@ -129,6 +134,9 @@ def _attributes(rest: str, fail: Callable[[str], BlockError]) -> dict[str, str]:
             f"unexpected {rest!r} after the language (attributes go in braces: {{key=value}})"
         )
     if not rest.endswith("}"):
+        after = rest[rest.rfind("}") + 1 :].strip()
+        if "}" in rest and not any(q in after for q in "\"'"):
+            raise fail(f"unexpected {after!r} after the block attributes {rest!r}")
         raise fail(f"unbalanced braces in block attributes {rest!r}")
     inner, pos = rest[1:-1], 0
     found: dict[str, str] = {}
