@@ -21,7 +21,7 @@ _PAIR = re.compile(
     r"""\s*(?P<key>[A-Za-z][\w-]*)="""
     r"""(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|(?P<bare>[^\s"'{}]+))"""
 )
-_DURATION = re.compile(r"(?P<num>\d+(?:\.\d+)?)(?P<unit>ms|s|m|h)?")
+_DURATION = re.compile(r"(?P<num>[0-9]+(?:\.[0-9]+)?)(?P<unit>ms|s|m|h)?")
 _UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
 _BOOLEANS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
@@ -34,12 +34,9 @@ def _duration(text: str) -> float:
     match = _DURATION.fullmatch(text)
     if match is None or float(match["num"]) <= 0:
         raise ValueError("expected a positive duration such as 30, 30s, 500ms, 2m or 1h")
+    number, unit = float(match["num"]), match["unit"]
     # Dividing keeps `43ms` exactly 0.043; multiplying by 0.001 would not.
-    return (
-        float(match["num"]) / 1000
-        if match["unit"] == "ms"
-        else float(match["num"]) * _UNITS[match["unit"]]
-    )
+    return number / 1000 if unit == "ms" else number * _UNITS[unit]
 
 
 def _boolean(text: str) -> bool:
@@ -64,7 +61,7 @@ def _restart(text: str) -> str:
 
 
 def _count(text: str) -> int:
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):
         raise ValueError("expected a whole number (0 or more)")
     return int(text)
 
