@@ -219,3 +219,18 @@ def test_a_full_disk_keeps_the_console_streaming_and_fails_the_run(tmp_path: Pat
     assert "[a] 100000\n" in out and "File too large" in out
     assert (logs / "a.log").stat().st_size == 100000
     assert "File too large" in (logs / "run.json").read_text()
+
+
+def test_live_area_draws_status_lines_and_no_color_is_honoured(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("API_TOKEN", "hunter22")
+    body = 'for i in 1 2 3 4 5 6; do echo "line $i $API_TOKEN"; sleep 0.1; done; sleep 30'
+    r = run(tmp_path, ("w", body, {"is_async": True}), ("a", "sleep 0.8"), live=True)
+    assert r.code == 0
+    assert "● w running" in r.text and "lines" in r.text
+    assert "line 6 ***" in r.text  # the status line redacts secrets; the log stays raw
+    assert b"\x1b[3" not in r.console  # no colour codes (cursor movement only)
+    assert b"line 6 hunter22\n" in r.log("w")
+    assert "mdrun summary" in r.text
