@@ -1,0 +1,169 @@
+"""Parse shell text with bashlex, without ever running it.
+
+bashlex does not know `[[ … ]]`: each one is masked with a placeholder word of the same length
+before parsing (so every position still points into the original text) and kept aside, keyed
+by its start offset, for the guard evaluator. Anything bashlex rejects becomes `ShellSyntaxError`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+Node = Any
+"""A bashlex AST node (bashlex is untyped)."""
+
+
+class ShellSyntaxError(Exception):
+    """bashlex could not parse the text."""
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    """Shell text and its top-level bashlex nodes."""
+
+    source: str
+    """The original text; node positions index into it."""
+    nodes: tuple[Node, ...]
+    """Top-level commands in order (a lone `if` is unwrapped from its compound node)."""
+    conditionals: dict[int, str] = field(default_factory=dict)
+    """Start offset of each masked `[[ … ]]` → its original text."""
+
+    def text(self, node: Node) -> str:
+        """The original source of `node`."""
+        start, end = node.pos
+        return self.source[start:end]
+
+    def line_index(self, offset: int) -> int:
+        """0-based line of `offset` in `source`."""
+        return self.source.count("\n", 0, offset)
+
+
+def parse(source: str) -> Parsed:
+    """Parse `source`; raises `ShellSyntaxError` with bashlex's message on failure."""
+    if all(not ln.strip() or ln.lstrip().startswith("#") for ln in source.splitlines()):
+        return Parsed(source, ())
+    masked, conditionals = mask_conditionals(source)
+    import bashlex  # imported late: it costs ~100 ms and `mdrun list` does not need it
+
+    try:
+        nodes = bashlex.parse(masked)
+    except Exception as exc:  # noqa: BLE001 - bashlex raises assorted types (NotImplementedError...)
+        raise ShellSyntaxError(f"{type(exc).__name__}: {exc}") from None
+    return Parsed(source, tuple(unwrap(n) for n in nodes), conditionals)
+
+
+def unwrap(node: Node) -> Node:
+    """An `if`/`for`/`while` node out of the compound bashlex wraps it in."""
+    inner = getattr(node, "list", None)
+    if node.kind == "compound" and inner and len(inner) == 1 and inner[0].kind != "reservedword":
+        return inner[0]
+    return node
+
+
+_STARTERS = frozenset(" \t\n;&|(){}!`")
+
+
+def mask_conditionals(text: str) -> tuple[str, dict[int, str]]:
+    """Replace every `[[ … ]]` in command position with a same-length placeholder word."""
+    out = list(text)
+    found: dict[int, str] = {}
+    i, n, word_start = 0, len(text), True
+    while i < n:
+        c = text[i]
+        if c in "'\"\\":
+            i = _skip_quoted(text, i)
+            word_start = False
+            continue
+        if c == "#" and word_start:
+            i = _line_end(text, i)
+            continue
+        if c == "<" and text.startswith("<<", i) and not text.startswith("<<<", i):
+            i = _skip_heredoc(text, i)
+            continue
+        if word_start and text.startswith("[[", i) and text[i + 2 : i + 3] in ("", " ", "\t", "\n"):
+            end = _conditional_end(text, i + 2)
+            if end is not None:
+                found[i] = text[i:end]
+                out[i:end] = f"_{len(found)}".ljust(end - i, "_")
+                i = end
+                continue
+        word_start = c in _STARTERS
+        i += 1
+    return "".join(out), found
+
+
+def _skip_quoted(text: str, i: int) -> int:
+    """Index after the quoted string or escaped character starting at `i`."""
+    c = text[i]
+    if c == "\\":
+        return i + 2
+    if c == "'":
+        end = text.find("'", i + 1)
+        return len(text) if end < 0 else end + 1
+    j = i + 1
+    while j < len(text) and text[j] != '"':
+        j += 2 if text[j] == "\\" else 1
+    return j + 1
+
+
+def _line_end(text: str, i: int) -> int:
+    end = text.find("\n", i)
+    return len(text) if end < 0 else end
+
+
+def _skip_heredoc(text: str, i: int) -> int:
+    """Index after a here-document's body (the `<<` is at `i`), or just past `<<` if odd."""
+    j = i + 2
+    strip_tabs = text.startswith("-", j)
+    j += strip_tabs
+    while j < len(text) and text[j] in " \t":
+        j += 1
+    start = j
+    while j < len(text) and text[j] not in " \t\n;&|<>()":
+        j += 1
+    delimiter = text[start:j].replace('"', "").replace("'", "").replace("\\", "")
+    if not delimiter:
+        return i + 2
+    line_start = _line_end(text, j) + 1
+    while line_start < len(text):
+        end = _line_end(text, line_start)
+        line = text[line_start:end]
+        if (line.lstrip("\t") if strip_tabs else line) == delimiter:
+            return end
+        line_start = end + 1
+    return len(text)
+
+
+def _conditional_end(text: str, i: int) -> int | None:
+    """Index after the `]]` closing a conditional whose contents start at `i`, or None."""
+    n = len(text)
+    while i < n:
+        if text[i] in " \t\n":
+            i += 1
+            continue
+        if text.startswith("]]", i) and (i + 2 == n or text[i + 2] in " \t\n;&|)"):
+            return i + 2
+        while i < n and text[i] not in " \t\n":
+            if text[i] in "'\"\\":
+                i = _skip_quoted(text, i)
+            elif text.startswith("$(", i):
+                i = matching_paren(text, i + 1)
+            else:
+                i += 1
+    return None
+
+
+def matching_paren(text: str, i: int) -> int:
+    """Index after the `)` matching the `(` at `i` (quotes respected)."""
+    depth = 0
+    while i < len(text):
+        c = text[i]
+        if c in "'\"\\":
+            i = _skip_quoted(text, i)
+            continue
+        depth += {"(": 1, ")": -1}.get(c, 0)
+        i += 1
+        if depth == 0:
+            return i
+    return i
