@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -69,9 +70,11 @@ def measure(command: str, runs: int) -> dict[str, object]:
         )
     except RuntimeError as exc:
         return skipped(name, what, BASELINE, f"<= {TARGET:g}x", f"command failed: {exc}")
+    load = os.getloadavg()[0]
     detail = (
-        f"median of {runs}; `python -m mdrun {command}` {module_s * 1000:.1f} ms "
-        f"({module_s / baseline_s:.1f}x); " + import_profile(command)
+        f"median of {runs}, load average {load:.1f}, bytecode caches on; "
+        f"`python -m mdrun {command}` {module_s * 1000:.1f} ms ({module_s / baseline_s:.1f}x); "
+        + import_profile(command)
     )
     return row(name, what, BASELINE, subject_s, baseline_s, TARGET, detail)
 
