@@ -43,7 +43,7 @@ def parse(source: str) -> Parsed:
     """Parse `source`; raises `ShellSyntaxError` with bashlex's message on failure."""
     if all(not ln.strip() or ln.lstrip().startswith("#") for ln in source.splitlines()):
         return Parsed(source, ())
-    masked, conditionals = mask_conditionals(source)
+    masked, conditionals = mask_conditionals(mask_arithmetic(source))
     import bashlex  # imported late: it costs ~100 ms and `mdrun list` does not need it
 
     try:
@@ -59,6 +59,30 @@ def unwrap(node: Node) -> Node:
     if node.kind == "compound" and inner and len(inner) == 1 and inner[0].kind != "reservedword":
         return inner[0]
     return node
+
+
+def mask_arithmetic(text: str) -> str:
+    """Replace every `$(( … ))` with underscores: bashlex cannot parse arithmetic, and the
+    expander reads the original text anyway (and calls it unknown)."""
+    out = list(text)
+    i, n, in_double = 0, len(text), False
+    while i < n:
+        c = text[i]
+        if c == "\\":
+            i += 2
+        elif c == "'" and not in_double:
+            end = text.find("'", i + 1)
+            i = n if end < 0 else end + 1
+        elif c == '"':
+            in_double = not in_double
+            i += 1
+        elif text.startswith("$((", i):
+            end = matching_paren(text, i + 1)
+            out[i:end] = "_" * (end - i)
+            i = end
+        else:
+            i += 1
+    return "".join(out)
 
 
 _STARTERS = frozenset(" \t\n;&|(){}!`")

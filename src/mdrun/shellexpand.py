@@ -210,7 +210,7 @@ class _Expander:
             kind = "arithmetic" if text.startswith("((", i + 1) else "command substitution"
             raise NeedsExecution(f"needs {kind} {_clip(text[i:])}")
         if nxt == "{":
-            return [self._braced(in_quotes)]
+            return self._braced(in_quotes)
         if nxt == "'" and not in_quotes:
             end = text.find("'", i + 2)
             body = text[i + 2 : end]
@@ -224,13 +224,13 @@ class _Expander:
         match = NAME.match(text, i + 1)
         if match:
             self.i = match.end()
-            return [self._variable(match.group(), "", "", in_quotes)]
+            return self._variable(match.group(), "", "", in_quotes)
         if nxt and (nxt.isdigit() or nxt in "?#@*$!-"):
             raise NeedsExecution(f"needs the special parameter ${nxt}")
         self.i += 1
         return [_Piece("$", in_quotes, False)]
 
-    def _braced(self, in_quotes: bool) -> _Piece:
+    def _braced(self, in_quotes: bool) -> list[_Piece]:
         text, start = self.text, self.i + 2
         end = _closing_brace(text, start)
         inner = text[start:end]
@@ -241,7 +241,7 @@ class _Expander:
         self.simple = self.simple and match.group(2) is None
         return self._variable(match.group(1), match.group(2) or "", inner[match.end() :], in_quotes)
 
-    def _variable(self, name: str, op: str, word: str, in_quotes: bool) -> _Piece:
+    def _variable(self, name: str, op: str, word: str, in_quotes: bool) -> list[_Piece]:
         item = self.scope.lookup(name)
         if item is not None and item.value is None and op != "+":
             raise NeedsExecution(
@@ -249,33 +249,38 @@ class _Expander:
             )
         value = item.value if item is not None else None
         is_set = item is not None and (not op.startswith(":") or bool(value))
-        state = _state(name, item)
+        state = _state(name, item, self.scope.unset_by.get(name))
         if op.endswith("-") and not is_set:
             alt = self._alternative(word, in_quotes)
-            self.refs.append((name, f"{state}, default {show(alt)}"))
-            return _Piece(alt, in_quotes, True)
+            self.refs.append((name, f"{state}, default {show(_text(alt))}"))
+            return alt
         if op.endswith("+"):
-            alt = self._alternative(word, in_quotes) if is_set else ""
+            alt = self._alternative(word, in_quotes) if is_set else []
             if is_set and item is not None:
-                state = f"{name} is set {source_phrase(item.source)}, so {show(alt)}"
+                state = f"{name} is set {source_phrase(item.source)}, so {show(_text(alt))}"
             self.refs.append((name, state))
-            return _Piece(alt, in_quotes, True)
+            return alt or [_Piece("", in_quotes, True)]
         self.refs.append((name, state))
-        return _Piece(value or "", in_quotes, True)
+        return [_Piece(value or "", in_quotes, True)]
 
-    def _alternative(self, word: str, in_quotes: bool) -> str:
+    def _alternative(self, word: str, in_quotes: bool) -> list[_Piece]:
+        """The word of `${X-word}`: its quoted parts stay whole, the rest is split later."""
         if in_quotes and "'" in word:
             raise NeedsExecution("needs single quotes inside a quoted ${…} to be interpreted")
         sub = _Expander(word, self.scope)
         pieces = sub.pieces(in_quotes)
         self.refs.extend(sub.refs)
-        return "".join(p.text for p in pieces)
+        return [_Piece(p.text, p.quoted, True) for p in pieces] or [_Piece("", in_quotes, True)]
 
 
-def _state(name: str, item: EnvValue | None) -> str:
-    """`X=2 (from -e)`, `X is empty (…)`, `X is unset`."""
+def _text(pieces: list[_Piece]) -> str:
+    return "".join(p.text for p in pieces)
+
+
+def _state(name: str, item: EnvValue | None, unset_by: str | None = None) -> str:
+    """`X=2 (from -e)`, `X is empty (…)`, `X is unset (unset by block "b" at F:3)`."""
     if item is None:
-        return f"{name} is unset"
+        return f"{name} is unset ({unset_by})" if unset_by else f"{name} is unset"
     where = source_phrase(item.source)
     if item.value == "":
         return f"{name} is empty {where}"

@@ -1,0 +1,71 @@
+"""Runbook + environment → Plan: every block's verdict and starting environment.
+
+Pure and deterministic: nothing from the runbook runs. The environment flows through the sync
+blocks in order (a block that would be skipped changes nothing; an `unknown` one changes it
+only maybe). Async blocks start with the environment at their position and change nothing
+after them, since they run in their own process. `finally=true` blocks run at the end, so
+they are planned against the environment the sync blocks leave.
+"""
+
+from __future__ import annotations
+
+import re
+
+from mdrun.envflow import Flow, FlowState
+from mdrun.guards import Decision, decide
+from mdrun.model import Block, Environment, Plan, PlannedBlock, Runbook, Verdict
+from mdrun.shellexpand import Scope
+
+# Words after which a body that could not be parsed may have changed the environment.
+_MAY_CHANGE_ENV = re.compile(
+    r"\b(?:export|unset|declare|typeset|readonly|source|eval|read|set)\b|(?:^|[;&|\s])\.\s"
+)
+
+
+def plan(runbook: Runbook, env: Environment) -> Plan:
+    """Plan `runbook` against the initial environment `env` (see `envinput`)."""
+    state = FlowState(dict(env))
+    planned: dict[int, PlannedBlock] = {}
+    cleanups: list[Block] = []
+    for block in runbook.blocks:
+        if block.options.cleanup:
+            cleanups.append(block)
+            continue
+        planned[block.index], after = _plan_block(block, state)
+        if block.mode == "sync":
+            state = after
+    for block in cleanups:
+        planned[block.index], after = _plan_block(block, state)
+        if block.mode == "sync":
+            state = after
+    ordered = tuple(planned[b.index] for b in runbook.blocks)
+    return Plan(runbook, ordered, dict(env))
+
+
+def _plan_block(block: Block, state: FlowState) -> tuple[PlannedBlock, FlowState]:
+    decision = decide(block, state.scope())
+    planned = PlannedBlock(block, decision.verdict, state.env)
+    return planned, _after(block, decision, state)
+
+
+def _after(block: Block, decision: Decision, state: FlowState) -> FlowState:
+    if decision.verdict.kind == "skip":
+        return state
+    work = state.copy()
+    if decision.parsed is None:
+        if _MAY_CHANGE_ENV.search(block.body):
+            work.opened_by = f'block "{block.name}", which could not be parsed'
+        return work.next_block()
+    return Flow(block, decision.parsed).paths(decision.paths, work).next_block()
+
+
+def environment_after(
+    block: Block, env: Environment, verdict: Verdict | None = None
+) -> Environment:
+    """The exported environment `block` leaves when it starts with `env` (unchanged when its
+    verdict, given or computed, is `skip`)."""
+    state = FlowState(dict(env))
+    decision = decide(block, Scope(env))
+    if verdict is not None and verdict.kind == "skip":
+        return env
+    return _after(block, decision, state).env
