@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from mdrun.errors import IncludeError, UsageError
 from mdrun.frontmatter import Frontmatter, split_frontmatter
-from mdrun.includes import Expander
+from mdrun.includes import Expander, paused_gc
 from mdrun.model import Document, LoadOptions, Origin, SourceLocation
 from mdrun.sources import Source, decode, display_path, locations
 
@@ -23,7 +23,8 @@ def load_document(path: str, options: LoadOptions) -> Document:
     if os.path.isdir(path):
         raise UsageError(f"{path} is a directory, not a runbook")
     expander = Expander(path, options)
-    head = _load_into(expander, path, ())
+    with paused_gc():
+        head = _load_into(expander, path, ())
     if not expander.lines:
         # Everything expanded to nothing: "" is still one (empty) line, and it needs an origin.
         expander.origins.append((SourceLocation(display_path(path, expander.roots.cwd), 1),))
@@ -87,7 +88,7 @@ def _find_import(expander: Expander, spec: str, including: str, chain: Origin) -
     error: IncludeError | None = None
     for name in names:
         try:
-            found, _ = expander.roots.find(name, including, chain[-1], chain[:-1], True)
+            found = expander.roots.find(name, including, chain[-1], chain[:-1], True).path
         except IncludeError as exc:
             error = error or exc
             continue

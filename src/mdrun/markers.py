@@ -45,7 +45,7 @@ class TargetError(ValueError):
     """A target whose line range cannot be read (`f:-`)."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Target:
     """What a marker asks for: a path and optionally line ranges or a named section."""
 

@@ -7,8 +7,12 @@ fetched by `mdrun.urls`, and only when the user allowed it.
 from __future__ import annotations
 
 import os
+import re
 import stat
+from collections import deque
 from dataclasses import dataclass, field
+from itertools import repeat
+from typing import NamedTuple
 
 from mdrun.errors import IncludeError
 from mdrun.model import LoadOptions, Origin, SourceLocation
@@ -21,16 +25,13 @@ _set_line = vars(SourceLocation)["line"].__set__
 def locations(path: str, first: int, count: int) -> list[SourceLocation]:
     """`count` consecutive locations in `path` starting at line `first`.
 
-    Built through the slot descriptors: the frozen dataclass `__init__` costs twice as much, and
-    expansion makes one location per line of every file it reads.
+    Built through the slot descriptors, driven by map(): the frozen dataclass `__init__` costs
+    several times as much, and expansion makes one location per line of every file it reads.
     """
-    out = []
-    for line in range(first, first + count):
-        loc = _new_location(SourceLocation)
-        _set_path(loc, path)
-        _set_line(loc, line)
-        out.append(loc)
-    return out
+    locs = list(map(_new_location, repeat(SourceLocation, count)))
+    deque(map(_set_path, locs, repeat(path)), maxlen=0)
+    deque(map(_set_line, locs, range(first, first + count)), maxlen=0)
+    return locs
 
 
 def display_path(path: str, cwd: str | None = None) -> str:
@@ -100,6 +101,19 @@ def default_base_paths(runbook: str) -> tuple[str, ...]:
     return tuple(bases)
 
 
+class Found(NamedTuple):
+    """An include's file, once found and allowed."""
+
+    path: str
+    """Absolute, normalised, symlinks kept: what the user named."""
+    real: str
+    """Symlinks resolved: the file's identity for caching and cycle checks."""
+    shown: str
+    """How it is printed."""
+    size: int
+    """Its size when found (a hint for reading)."""
+
+
 class Roots:
     """Where includes may come from, and the checks that keep them there."""
 
@@ -113,30 +127,60 @@ class Roots:
         self.dirs = [own, *(b for b, is_dir in self.bases if is_dir)]
         self.real_dirs = [_with_sep(os.path.realpath(d)) for d in self.dirs]
         self.file_bases = {b for b, is_dir in self.bases if not is_dir}
-        self._real_parent: dict[str, str] = {}
+        self._parents: dict[str, tuple[str, str, bool]] = {}
 
-    def real(self, path: str) -> str:
-        """The real path of an existing `path`, with one lstat when it is not a link."""
-        parent, name = os.path.split(path)
-        real_parent = self._real_parent.get(parent)
-        if real_parent is None:
-            real_parent = self._real_parent[parent] = os.path.realpath(parent)
-        if stat.S_ISLNK(os.lstat(path).st_mode):
-            real = os.path.realpath(path)
-            if not os.path.exists(real):
-                raise FileNotFoundError(path)
-            return real
-        return os.path.join(real_parent, name)
+    def _parent(self, parent: str) -> tuple[str, str, bool]:
+        """(real path, shown path, inside a root for real) of a directory, cached."""
+        info = self._parents.get(parent)
+        if info is None:
+            real = os.path.realpath(parent)
+            inside = any(_with_sep(real).startswith(d) for d in self.real_dirs)
+            info = self._parents[parent] = (real, display_path(parent, self.cwd), inside)
+        return info
 
-    def inside(self, real: str, candidate: str, base: str | None) -> bool:
-        """Whether `candidate` stays in `base` (or any root) by name and by real path."""
+    def probe(self, candidate: str) -> tuple[Found, bool] | None:
+        """The file at `candidate` if it exists, and whether its real path is inside a root."""
+        parent, name = os.path.split(candidate)
+        try:
+            st = os.lstat(candidate)
+        except OSError:
+            return None
+        real_parent, shown_parent, inside = self._parent(parent)
+        shown = os.path.join(shown_parent, name) if shown_parent != "." else name
+        if not stat.S_ISLNK(st.st_mode):
+            return Found(candidate, os.path.join(real_parent, name), shown, st.st_size), inside
+        real = os.path.realpath(candidate)
+        if not os.path.exists(real):
+            return None
+        inside = any(real.startswith(d) for d in self.real_dirs)
+        return Found(candidate, real, shown, os.path.getsize(real)), inside
+
+    def _find_plain(self, path: str) -> Found | None:
+        """The common case in one pass: a relative path without `.`/`..`, a regular file, a
+        directory inside a root. None sends anything else to the full search."""
+        for base, is_dir in self.bases:
+            if not is_dir:
+                return None
+            candidate = f"{base}{os.sep}{path}"
+            try:
+                st = os.lstat(candidate)
+            except OSError:
+                continue
+            parent, _, name = candidate.rpartition(os.sep)
+            real_parent, shown_parent, inside = self._parent(parent)
+            if stat.S_ISLNK(st.st_mode) or not inside:
+                return None
+            shown = name if shown_parent == "." else f"{shown_parent}{os.sep}{name}"
+            return Found(candidate, f"{real_parent}{os.sep}{name}", shown, st.st_size)
+        return None
+
+    def named_inside(self, candidate: str, base: str | None) -> bool:
+        """Whether `candidate` stays in `base` (or any root when None) by name."""
         if base in self.file_bases:
             return True  # a base path naming a file admits that file, wherever it is
-        if base is not None and not candidate.startswith(_with_sep(base)):
-            return False
-        if base is None and not any(candidate.startswith(_with_sep(d)) for d in self.dirs):
-            return False
-        return any(real.startswith(d) for d in self.real_dirs)
+        if base is not None:
+            return candidate.startswith(_with_sep(base))
+        return any(candidate.startswith(_with_sep(d)) for d in self.dirs)
 
     def candidates(
         self, path: str, including: str | None, beside_first: bool = False
@@ -150,9 +194,12 @@ class Roots:
         if including is not None and (beside_first or path.startswith(("./", "../"))):
             here = os.path.dirname(including)
             out.append((os.path.normpath(os.path.join(here, path)), None))
+        plain = not _NOT_PLAIN.search(path)
         for base, is_dir in self.bases:
             if is_dir:
-                out.append((os.path.normpath(os.path.join(base, path)), base))
+                # A plain relative path needs no normalising: the common case, made cheap.
+                joined = f"{base}{os.sep}{path}" if plain else os.path.join(base, path)
+                out.append((joined if plain else os.path.normpath(joined), base))
             else:
                 near = os.path.normpath(os.path.join(os.path.dirname(base), path))
                 if os.path.exists(near) and os.path.samefile(near, base):
@@ -166,24 +213,27 @@ class Roots:
         location: SourceLocation,
         chain: Origin,
         beside_first: bool = False,
-    ) -> tuple[str, str]:
-        """The first allowed existing file for `path`, as (path, real path); else an error."""
-        refused: tuple[str, str] | None = None
+    ) -> Found:
+        """The first allowed existing file for `path`; else an error."""
+        if not beside_first and not _NOT_PLAIN.search(path):
+            found = self._find_plain(path)
+            if found is not None:
+                return found
+        refused: Found | None = None
         for candidate, base in self.candidates(path, including, beside_first):
-            try:
-                real = self.real(candidate)
-            except OSError:
+            probed = self.probe(candidate)
+            if probed is None:
                 continue
-            if self.inside(real, candidate, base):
-                return candidate, real
-            refused = refused or (candidate, real)
+            found, real_inside = probed
+            if real_inside and self.named_inside(candidate, base):
+                return found
+            refused = refused or found
         if refused is not None and self.allow_outside:
             return refused
         if refused is not None:
-            shown = display_path(refused[0], self.cwd)
             raise IncludeError(
-                f"{path!r} resolves to {shown}, outside the runbook's directory and base paths "
-                "(use --allow-outside-root to permit it)",
+                f"{path!r} resolves to {refused.shown}, outside the runbook's directory and "
+                "base paths (use --allow-outside-root to permit it)",
                 location,
                 chain,
             )
@@ -191,18 +241,35 @@ class Roots:
         raise IncludeError(f"{path!r} not found (searched {where})", location, chain)
 
 
+_NOT_PLAIN = re.compile(r"(?:^|/)\.{0,2}(?:/|$)")
+"""Absolute paths and `.`, `..` or empty segments: paths that need normalising and checks."""
+
+
 def _with_sep(directory: str) -> str:
     return directory if directory.endswith(os.sep) else directory + os.sep
 
 
-def read_source(path: str, key: str, shown: str, location: SourceLocation, chain: Origin) -> Source:
-    """Read and decode `path`; errors name the marker at `location` and its include chain."""
+def read_source(found: Found, location: SourceLocation, chain: Origin) -> Source:
+    """Read and decode a found file; errors name the marker at `location` and its chain."""
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        fd = os.open(found.path, os.O_RDONLY)
     except IsADirectoryError:
-        raise IncludeError(f"{shown} is a directory, not a file", location, chain) from None
+        raise IncludeError(f"{found.shown} is a directory, not a file", location, chain) from None
     except OSError as exc:
-        raise IncludeError(f"cannot read {shown}: {exc.strerror}", location, chain) from None
-    text = decode(data, shown, (*chain, location))
-    return Source(key, shown, text.split("\n") if text else [])
+        raise IncludeError(f"cannot read {found.shown}: {exc.strerror}", location, chain) from None
+    try:
+        chunks = []
+        while True:
+            # One read of size+1 bytes reaches the end of a file that did not grow.
+            chunk = os.read(fd, found.size + 1)
+            chunks.append(chunk)
+            if len(chunk) <= found.size or not chunk:
+                break
+    except IsADirectoryError:
+        raise IncludeError(f"{found.shown} is a directory, not a file", location, chain) from None
+    except OSError as exc:
+        raise IncludeError(f"cannot read {found.shown}: {exc.strerror}", location, chain) from None
+    finally:
+        os.close(fd)
+    text = decode(b"".join(chunks), found.shown, (*chain, location))
+    return Source(found.real, found.shown, text.split("\n") if text else [])
