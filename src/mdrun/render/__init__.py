@@ -1,0 +1,133 @@
+"""Renderers: draw a `Plan` (text, markdown, json, sh) or a block listing; compute nothing.
+
+This package is imported by `mdrun list` through `render.listing`, so it must stay cheap:
+rich and jinja2 are imported only inside the renderer that needs them.
+
+The helpers below are shared by the four plan renders so that they agree on what is shown,
+and above all on what is redacted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from mdrun.model import Environment, EnvValue, Plan
+from mdrun.redact import REDACTED, is_secret
+
+__all__ = ["FORMATS", "REDACTED", "is_secret", "render_plan"]
+
+FORMATS = ("text", "markdown", "json", "sh")
+PROCESS_SOURCE = "process environment"
+"""`EnvValue.source` of variables inherited from mdrun's own environment."""
+
+
+def render_plan(plan: Plan, fmt: str = "text", show_secrets: bool = False) -> str:
+    """Render `plan` in `fmt` (`text`, `markdown`, `json` or `sh`) as one string."""
+    if fmt == "text":
+        from mdrun.render.text import render_text
+
+        return render_text(plan, show_secrets=show_secrets)
+    if fmt == "markdown":
+        from mdrun.render.markdown import render_markdown
+
+        return render_markdown(plan, show_secrets=show_secrets)
+    if fmt == "json":
+        from mdrun.render.plan_json import render_json
+
+        return render_json(plan, show_secrets=show_secrets)
+    if fmt == "sh":
+        from mdrun.render.sh import render_sh
+
+        return render_sh(plan, show_secrets=show_secrets)
+    raise ValueError(f"unknown plan format {fmt!r}; expected one of {', '.join(FORMATS)}")
+
+
+def shown_value(name: str, value: EnvValue, show_secrets: bool) -> str | None:
+    """The value to print for `name`: None when unknown, `REDACTED` for hidden secrets."""
+    if value.value is None:
+        return None
+    if not show_secrets and is_secret(name):
+        return REDACTED
+    return value.value
+
+
+@dataclass(frozen=True, slots=True)
+class ShownVariable:
+    """One row of a render's environment table."""
+
+    name: str
+    """Variable name."""
+    value: str | None
+    """Value as shown (redacted when secret), None when set but unknown."""
+    source: str
+    """Where it was set."""
+    certain: bool
+    """False when only maybe set."""
+    redacted: bool
+    """True when `value` hides a secret."""
+
+
+def shown_variables(env: Environment, show_secrets: bool, everything: bool) -> list[ShownVariable]:
+    """Rows for `env` sorted by name; without `everything`, the process environment is left out
+    (it is the reader's own, and long)."""
+    rows = []
+    for name in sorted(env):
+        value = env[name]
+        if not everything and value.source == PROCESS_SOURCE:
+            continue
+        shown = shown_value(name, value, show_secrets)
+        rows.append(
+            ShownVariable(
+                name, shown, value.source, value.certain, shown == REDACTED != value.value
+            )
+        )
+    return rows
+
+
+def planned_environment(plan: Plan) -> dict[str, EnvValue]:
+    """Every variable the run is given or that a block sets before the last block starts.
+
+    Later values win: this is what a reviewer wants to see in one table."""
+    merged: dict[str, EnvValue] = dict(plan.initial_env)
+    for planned in plan.blocks:
+        merged.update(planned.env)
+    return merged
+
+
+def _secret_values(plan: Plan) -> list[str]:
+    envs: Iterable[Environment] = [plan.initial_env, *(p.env for p in plan.blocks)]
+    found = {
+        value.value
+        for env in envs
+        for name, value in env.items()
+        # Very short values would blank out ordinary words of the reasons.
+        if value.value is not None and len(value.value) >= 4 and is_secret(name)
+    }
+    return sorted(found, key=len, reverse=True)
+
+
+def scrubber(plan: Plan, show_secrets: bool) -> Scrub:
+    """A function that hides secret values inside free text such as verdict reasons."""
+    return Scrub(() if show_secrets else tuple(_secret_values(plan)))
+
+
+@dataclass(frozen=True, slots=True)
+class Scrub:
+    """Replaces each known secret value with `REDACTED`."""
+
+    secrets: tuple[str, ...]
+    """Values to hide, longest first so that a value containing another is hidden whole."""
+
+    def __call__(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, REDACTED)
+        return text
+
+
+def counts(plan: Plan) -> dict[str, int]:
+    """How many blocks would run, be skipped, or are undecided."""
+    result = {"run": 0, "skip": 0, "unknown": 0}
+    for planned in plan.blocks:
+        result[planned.verdict.kind] += 1
+    return result

@@ -1,0 +1,82 @@
+"""The `json` plan render: schema `mdrun.plan/1`, documented in docs/plan-schema.md.
+
+Named plan_json rather than json so that it never shadows the standard library module.
+Key order is fixed by construction (never by dict iteration over user data), and variables are
+sorted by name, so the same plan always gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import fields
+
+from mdrun.model import BlockOptions, Origin, Plan, PlannedBlock
+from mdrun.render import Scrub, counts, scrubber, shown_variables
+
+SCHEMA = "mdrun.plan/1"
+
+JsonValue = str | int | float | bool | None | list["JsonValue"] | dict[str, "JsonValue"]
+
+# BlockOptions field → the attribute key a runbook author writes in the fence's info string.
+_OPTION_KEYS = {
+    "is_async": "async",
+    "max_restarts": "max-restarts",
+    "ready_timeout": "ready-timeout",
+    "allow_failure": "allow-failure",
+    "cleanup": "finally",
+}
+
+
+def option_dict(options: BlockOptions) -> dict[str, JsonValue]:
+    """Every option of a block, keyed by its info-string spelling, in `BlockOptions` order."""
+    return {_OPTION_KEYS.get(f.name, f.name): getattr(options, f.name) for f in fields(options)}
+
+
+def origin_list(origin: Origin) -> list[JsonValue]:
+    """An include chain as `[{path, line}, ...]`, outermost first."""
+    return [{"path": loc.path, "line": loc.line} for loc in origin]
+
+
+def block_dict(planned: PlannedBlock, scrub: Scrub) -> dict[str, JsonValue]:
+    """One element of the `blocks` array."""
+    block, verdict = planned.block, planned.verdict
+    return {
+        "index": block.index,
+        "name": block.name,
+        "mode": block.mode,
+        "language": block.language,
+        "heading": block.heading,
+        "origin": origin_list(block.origin),
+        "verdict": verdict.kind,
+        "reason": scrub(verdict.reason),
+        "branch": verdict.branch,
+        "options": option_dict(block.options),
+        "body": block.body,
+    }
+
+
+def plan_dict(plan: Plan, show_secrets: bool = False) -> dict[str, JsonValue]:
+    """The whole plan as JSON-ready data (schema `mdrun.plan/1`)."""
+    scrub = scrubber(plan, show_secrets)
+    environment: dict[str, JsonValue] = {
+        row.name: {
+            "value": row.value,
+            "source": row.source,
+            "certain": row.certain,
+            "redacted": row.redacted,
+        }
+        for row in shown_variables(plan.initial_env, show_secrets, everything=True)
+    }
+    tally: dict[str, JsonValue] = {"blocks": len(plan.blocks), **counts(plan)}
+    return {
+        "schema": SCHEMA,
+        "runbook": plan.runbook.path,
+        "summary": tally,
+        "environment": environment,
+        "blocks": [block_dict(planned, scrub) for planned in plan.blocks],
+    }
+
+
+def render_json(plan: Plan, show_secrets: bool = False) -> str:
+    """The plan as indented JSON text, ending with a newline."""
+    return json.dumps(plan_dict(plan, show_secrets), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,169 @@
+"""The `sh` plan render: one standalone bash script that does what `mdrun run` would do.
+
+The fixed machinery (logging, draining, the EXIT trap) is templates/prelude.sh.j2; this module
+writes the per-block part. Bodies are pasted verbatim: the script is for diffing and reviewing,
+so it must show the code that runs, not a quoted copy of it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import shlex
+
+import jinja2
+
+from mdrun.model import Block, Environment, Plan, PlannedBlock, format_origin
+from mdrun.render import PROCESS_SOURCE, Scrub, counts, is_secret, scrubber
+
+DEFAULT_GRACE = 5
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+def log_name(block: Block) -> str:
+    """The block's log file stem: its name with anything unsafe for a file name replaced."""
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", block.name).strip(".-")
+    return stem or f"block-{block.index}"
+
+
+def _comment(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _header(planned: PlannedBlock, scrub: Scrub) -> list[str]:
+    block, verdict = planned.block, planned.verdict
+    branch = f" [branch: {verdict.branch}]" if verdict.branch else ""
+    reason = _comment(scrub(verdict.reason))
+    title = f"{block.index}. {_comment(block.name)} · {block.mode}"
+    return [
+        f"# ── {title} · {verdict.kind}: {reason}{branch}",
+        f"#    from {format_origin(block.origin)}",
+    ]
+
+
+def _guarded(block: Block) -> str:
+    """The body, inside `if WHEN; then … fi` when the block has a `when=` guard."""
+    body = block.body if block.body.endswith("\n") or not block.body else block.body + "\n"
+    if block.options.when is None:
+        return body
+    return f"if {block.options.when}\nthen\n{body}fi\n"
+
+
+def _sync(block: Block) -> list[str]:
+    names = f"{shlex.quote(block.name)} {shlex.quote(log_name(block))}"
+    lines = []
+    if block.options.timeout is not None:
+        lines.append(f"# timeout={block.options.timeout:g}s is not enforced for sync blocks here")
+    here = '""'
+    lines.append(f"__mdrun_open {names}")
+    if block.options.cwd is not None:
+        lines.append("__mdrun_here=$PWD")
+        lines.append(f"cd -- {shlex.quote(block.options.cwd)} || exit 1")
+        here = '"$__mdrun_here"'
+    failure = "allow-failure" if block.options.allow_failure else "stop"
+    lines += ["{", _guarded(block) + '} >&"$__mdrun_fd" 2>&1']
+    lines.append(f"__mdrun_after $? {block.index} {shlex.quote(block.name)} {failure} {here}")
+    return lines
+
+
+def _restarting(block: Block) -> str:
+    """An async body wrapped in the restart policy's loop, each attempt in a subshell."""
+    options = block.options
+    stop = '[ "$__mdrun_rc" -eq 0 ] && break\n    ' if options.restart == "on-failure" else ""
+    return (
+        "__mdrun_n=0\n"
+        "while :; do\n"
+        f"    (\n{_guarded(block)}    )\n"
+        "    __mdrun_rc=$?\n"
+        f"    {stop}"
+        f'[ "$__mdrun_n" -ge {options.max_restarts} ] && exit "$__mdrun_rc"\n'
+        "    __mdrun_n=$((__mdrun_n + 1))\n"
+        '    sleep "$__mdrun_n"\n'
+        "done\n"
+    )
+
+
+def _async(block: Block) -> list[str]:
+    options = block.options
+    names = f"{shlex.quote(block.name)} {shlex.quote(log_name(block))}"
+    body = _guarded(block) if options.restart == "no" else _restarting(block)
+    cwd = f"cd -- {shlex.quote(options.cwd)} || exit 1\n" if options.cwd else ""
+    # set -m only around the launch: the job gets its own process group, while sync blocks
+    # stay in ours and so still receive the terminal's Ctrl-C.
+    lines = ["set -m", "{", cwd + body + f"}} > >(__mdrun_out {names}) 2>&1 &"]
+    lines += ["__mdrun_jobs+=($!)", "set +m"]
+    if options.timeout is not None:
+        seconds = math.ceil(options.timeout)
+        # A watchdog in our own process group: the EXIT trap does not wait for it.
+        lines.append(f'(sleep {seconds}; kill -TERM -- "-${{__mdrun_jobs[-1]}}") 2>/dev/null &')
+    if options.ready is not None:
+        wait = math.ceil(options.ready_timeout)
+        lines.append(
+            f"__mdrun_ready {shlex.quote(log_name(block))} {shlex.quote(options.ready)} {wait}"
+        )
+    return lines
+
+
+def _finally(block: Block) -> list[str]:
+    function = f"__mdrun_finally_{block.index}"
+    return [
+        "# finally=true: registered here, run by the EXIT trap after async blocks are stopped",
+        f"{function}() {{",
+        _guarded(block) + "}",
+        f"__mdrun_finally+=({function} {shlex.quote(block.name)} {shlex.quote(log_name(block))})",
+    ]
+
+
+def _skipped(block: Block) -> list[str]:
+    return [f"# {line}".rstrip() for line in block.body.rstrip("\n").split("\n")]
+
+
+def block_lines(planned: PlannedBlock, scrub: Scrub) -> list[str]:
+    """The script lines for one block, header comment included."""
+    block = planned.block
+    lines = ["", *_header(planned, scrub)]
+    if planned.verdict.kind == "skip":
+        return lines + _skipped(block)
+    if block.options.cleanup:
+        return lines + _finally(block)
+    return lines + (_async(block) if block.options.is_async else _sync(block))
+
+
+def environment_lines(env: Environment, show_secrets: bool) -> list[str]:
+    """Exports for what the run is given beyond the process environment (`-e`, env files)."""
+    lines = ["", "# The environment given to the run (beyond the process environment)."]
+    for name in sorted(env):
+        value = env[name]
+        if value.source == PROCESS_SOURCE:
+            continue
+        if not _IDENTIFIER.match(name):
+            lines.append(f"# not a shell name, left out: {_comment(name)!r}")
+        elif value.value is not None and (show_secrets or not is_secret(name)):
+            lines.append(f"export {name}={shlex.quote(value.value)}  # {_comment(value.source)}")
+        else:
+            why = "redacted by mdrun" if value.value is not None else "unknown when planning"
+            lines.append(f': "${{{name}:?{name} must be set in the environment ({why})}}"')
+            lines.append(f"export {name}")
+    return lines
+
+
+def render_sh(plan: Plan, show_secrets: bool = False, grace: int = DEFAULT_GRACE) -> str:
+    """The plan as a bash script (see the module docstring and the script's own header)."""
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("mdrun.render", "templates"),
+        autoescape=False,  # a shell script; every inserted value is shlex-quoted or a comment
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    prelude = env.get_template("prelude.sh.j2").render(
+        runbook=_comment(plan.runbook.path),
+        tally={"blocks": len(plan.blocks), **counts(plan)},
+        grace=grace,
+        show_secrets=show_secrets,
+    )
+    scrub = scrubber(plan, show_secrets)
+    lines = environment_lines(plan.initial_env, show_secrets)
+    for planned in plan.blocks:
+        lines += block_lines(planned, scrub)
+    lines += ["", "exit 0", ""]
+    return prelude + "\n".join(lines)

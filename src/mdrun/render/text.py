@@ -1,0 +1,126 @@
+"""The `text` plan render: what an operator reads in the terminal before pressing enter."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import sys
+
+from rich.console import Console, Group
+from rich.padding import Padding
+from rich.syntax import Syntax
+from rich.text import Text
+
+from mdrun.model import Plan, PlannedBlock, format_origin
+from mdrun.render import Scrub, counts, scrubber, shown_variables
+
+VERDICT_STYLE = {"run": "bold green", "skip": "dim", "unknown": "bold yellow"}
+MODE_STYLE = {"sync": "cyan", "async": "magenta"}
+INDENT = 5
+
+
+def wants_color(stream: object = None) -> bool:
+    """Colour only for a terminal, and never when NO_COLOR is set (https://no-color.org)."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    isatty = getattr(stream if stream is not None else sys.stdout, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def render_text(
+    plan: Plan, show_secrets: bool = False, color: bool | None = None, width: int | None = None
+) -> str:
+    """The plan as terminal text; ANSI styles only when `color` (default: stdout is a TTY)."""
+    color = wants_color() if color is None else color
+    console = Console(
+        record=True,
+        file=io.StringIO(),
+        width=width or shutil.get_terminal_size().columns,
+        force_terminal=color,
+        color_system="auto" if color else None,
+        no_color=not color,
+    )
+    print_plan(plan, console, show_secrets)
+    text = console.export_text(styles=color)
+    # rich pads every line to the console width; a diffable render has no trailing blanks.
+    return "\n".join(line.rstrip() for line in text.split("\n"))
+
+
+def print_plan(plan: Plan, console: Console, show_secrets: bool = False) -> None:
+    """Draw `plan` on `console`: header, given environment, then every block in order."""
+    scrub = scrubber(plan, show_secrets)
+    tally = counts(plan)
+    header = Text.assemble(
+        ("Plan for ", "bold"),
+        (plan.runbook.path, "bold underline"),
+        f": {len(plan.blocks)} blocks, ",
+        (f"{tally['run']} run", VERDICT_STYLE["run"]),
+        ", ",
+        (f"{tally['skip']} skip", VERDICT_STYLE["skip"]),
+        ", ",
+        (f"{tally['unknown']} unknown", VERDICT_STYLE["unknown"]),
+    )
+    console.print(header)
+    console.print(_environment(plan, show_secrets))
+    for planned in plan.blocks:
+        console.print(_block(planned, scrub))
+
+
+def _environment(plan: Plan, show_secrets: bool) -> Text:
+    rows = shown_variables(plan.initial_env, show_secrets, everything=False)
+    inherited = len(plan.initial_env) - len(rows)
+    text = Text("\nEnvironment given to the run", style="bold")
+    text.append(f" (plus {inherited} from the process environment)\n" if inherited else "\n")
+    if not rows:
+        text.append("  (nothing beyond the process environment)\n", style="dim")
+    for row in rows:
+        value = "(set, value unknown)" if row.value is None else row.value
+        maybe = "" if row.certain else ", maybe"
+        text.append(f"  {row.name}", style="bold")
+        text.append(f"={value}")
+        text.append(f"  ({row.source}{maybe})\n", style="dim")
+    return text
+
+
+def _block(planned: PlannedBlock, scrub: Scrub) -> Group:
+    block, verdict = planned.block, planned.verdict
+    head = Text.assemble(
+        (f"{block.index:>3}  ", "bold"),
+        (block.name, "bold"),
+        "  ",
+        (block.mode, MODE_STYLE[block.mode]),
+        "  ",
+        (verdict.kind.upper(), VERDICT_STYLE[verdict.kind]),
+    )
+    pad = " " * INDENT
+    lines = [head, Text(pad + format_origin(block.origin), style="dim")]
+    reason = scrub(verdict.reason)
+    if verdict.branch:
+        reason += f" [branch: {verdict.branch}]"
+    lines.append(Text(pad + reason, style=VERDICT_STYLE[verdict.kind]))
+    extra = option_words(planned)
+    if extra:
+        lines.append(Text(pad + "options: " + " ".join(extra), style="dim"))
+    body = Syntax(
+        block.body.rstrip("\n"),
+        "bash",
+        theme="ansi_dark",
+        background_color="default",
+        word_wrap=True,
+    )
+    return Group(Text(""), *lines, Padding(body, (0, 0, 0, INDENT + 2)))
+
+
+def option_words(planned: PlannedBlock) -> list[str]:
+    """Attributes that differ from their defaults, as `key=value` in the info-string spelling."""
+    from mdrun.render.plan_json import option_dict
+
+    defaults = option_dict(type(planned.block.options)())
+    words = []
+    for key, value in option_dict(planned.block.options).items():
+        if key in ("name", "async") or value == defaults[key]:
+            continue
+        shown = str(value).lower() if isinstance(value, bool) else str(value)
+        words.append(f"{key}={shown}")
+    return words
