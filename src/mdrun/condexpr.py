@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mdrun.shellast import matching_paren
-from mdrun.shellexpand import NeedsExecution, Scope, expand
-from mdrun.testexpr import BINARY, INT_OPS, UNARY, Outcome, arith_int, describe, lazy, presence
+from mdrun.shellexpand import expand
+from mdrun.shellscope import NeedsExecution, Outcome, Scope, lazy
+from mdrun.testexpr import BINARY, INT_OPS, UNARY, arith_int, describe, presence
 
 _OPERATORS = ("&&", "||", "(", ")", "<", ">")
 

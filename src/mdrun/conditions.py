@@ -12,8 +12,8 @@ from functools import partial
 
 from mdrun.condexpr import conditional
 from mdrun.shellast import Node, Parsed
-from mdrun.shellexpand import Scope
-from mdrun.testexpr import Outcome, lazy, test_command
+from mdrun.shellscope import Outcome, Scope, lazy
+from mdrun.testexpr import test_command
 
 _HARMLESS_TARGETS = frozenset({"/dev/null", "&1", "&2"})
 

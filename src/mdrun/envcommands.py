@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 from mdrun.shellexpand import NAME
 
 if TYPE_CHECKING:
-    from mdrun.envflow import Flow, FlowState
+    from mdrun.envflow import Flow
+    from mdrun.flowstate import FlowState
     from mdrun.shellast import Node
 
 _OPENING = frozenset({"source", ".", "eval"})

@@ -12,26 +12,12 @@ from dataclasses import dataclass
 from typing import Literal
 
 from mdrun.conditions import Evaluator
+from mdrun.guardshape import Branch, GuardKind, shape, strip_separators
 from mdrun.model import Block, Environment, Verdict
-from mdrun.shellast import Node, Parsed, ShellSyntaxError, parse
-from mdrun.shellexpand import Scope
-from mdrun.testexpr import Outcome
+from mdrun.shellast import Node, Parsed, ShellSyntaxError, may_change_env, parse
+from mdrun.shellscope import Outcome, Scope
 
-GuardKind = Literal["if", "and"]
-_SEPARATORS = (";", "\n", "&")
 _LOOKS_GUARDED = re.compile(r"\s*(?:#[^\n]*\n\s*)*(?:if|\[\[?|test|!)\s")
-
-
-@dataclass(frozen=True, slots=True)
-class Branch:
-    """One way through a guarded body."""
-
-    label: str
-    """`if`, `elif 1`, `elif 2`, `else`; `then` for `TEST && command`; `body` when unguarded."""
-    condition: tuple[Node, ...] | None
-    """The condition's bashlex parts (commands and operators); None for `else` and `body`."""
-    body: tuple[Node, ...]
-    """What runs when this branch is taken."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,73 +46,15 @@ class Decision:
     """The node sequences the block may run: one path means certain, `()` means nothing runs."""
 
 
-def shape(parsed: Parsed) -> tuple[GuardKind | None, tuple[Branch, ...]]:
-    """The body guard's form and branches (one `body` branch when unguarded)."""
-    nodes = parsed.nodes
-    if len(nodes) == 1 and nodes[0].kind == "list":
-        parts = _strip_separators(nodes[0].parts)
-        if len(parts) == 1:
-            nodes = (parts[0],)
-    if len(nodes) == 1 and nodes[0].kind == "if":
-        return "if", if_branches(nodes[0])
-    if len(nodes) == 1 and nodes[0].kind == "list":
-        split = _and_guard(parsed, nodes[0].parts)
-        if split is not None:
-            return "and", (Branch("then", split[0], split[1]),)
-    return None, (Branch("body", None, nodes),)
-
-
-def _strip_separators(parts: list[Node]) -> list[Node]:
-    out = list(parts)
-    while out and out[-1].kind == "operator" and out[-1].op in (";", "\n"):
-        out.pop()
-    return out
-
-
-def if_branches(node: Node) -> tuple[Branch, ...]:
-    branches: list[Branch] = []
-    groups: list[tuple[str, list[Node]]] = []
-    for part in node.parts:
-        if part.kind == "reservedword" and part.word in ("if", "elif", "then", "else", "fi"):
-            groups.append((part.word, []))
-        elif groups:
-            groups[-1][1].append(part)
-    elifs = 0
-    for k, (word, nodes) in enumerate(groups):
-        if word in ("if", "elif"):
-            label = "if" if word == "if" else f"elif {elifs + 1}"
-            elifs += word == "elif"
-            cond = tuple(p for n in nodes for p in (n.parts if n.kind == "list" else [n]))
-            branches.append(Branch(label, cond, tuple(groups[k + 1][1])))
-        elif word == "else":
-            branches.append(Branch("else", None, tuple(nodes)))
-    return tuple(branches)
-
-
-def _and_guard(
-    parsed: Parsed, parts: list[Node]
-) -> tuple[tuple[Node, ...], tuple[Node, ...]] | None:
-    """`[ … ] && [ … ] && cmd` → (the tests and their operators, (cmd,))."""
-    parts = _strip_separators(parts)
-    ops = parts[1::2]
-    if len(parts) < 3 or any(o.op in _SEPARATORS for o in ops) or ops[-1].op != "&&":
-        return None
-    if not all(_is_test(parsed, p) for p in parts[:-1:2]):
-        return None
-    return tuple(parts[:-2]), (parts[-1],)
-
-
-def _is_test(parsed: Parsed, node: Node) -> bool:
-    if node.kind == "pipeline" and len(node.parts) == 2 and node.parts[0].kind == "reservedword":
-        return _is_test(parsed, node.parts[1])
-    if node.kind != "command" or not node.parts or node.parts[0].kind != "word":
-        return False
-    first = node.parts[0]
-    return first.pos[0] in parsed.conditionals or parsed.text(first) in ("[", "test")
+def looks_guarded(body: str) -> bool:
+    """Whether the body's first command could start a guard (`if`, `[`, `[[`, `test`, `!`)."""
+    return _LOOKS_GUARDED.match(body) is not None
 
 
 def block_guard(block: Block) -> Guard | None:
     """The block's guards, or None when it has none (or its body cannot be parsed)."""
+    if block.options.when is None and not looks_guarded(block.body):
+        return None
     kind: GuardKind | None = None
     branches: tuple[Branch, ...] = ()
     conditions: tuple[str, ...] = ()
@@ -144,7 +72,7 @@ def block_guard(block: Block) -> Guard | None:
 
 
 def _condition_text(parsed: Parsed, branch: Branch) -> str:
-    parts = _strip_separators(list(branch.condition or ()))
+    parts = strip_separators(list(branch.condition or ()))
     return parsed.source[parts[0].pos[0] : parts[-1].pos[1]] if parts else ""
 
 
@@ -177,10 +105,12 @@ def decide(block: Block, scope: Scope) -> Decision:
     when = None if block.options.when is None else condition_outcome(block.options.when, scope)
     if when is not None and when.value is False:
         return Decision(Verdict("skip", f"when: {when.text}"), None, ((),))
+    if when is None and not looks_guarded(block.body) and not may_change_env(block.body):
+        return Decision(Verdict("run", "no guard"), None, ((),))
     try:
         parsed = parse(block.body)
     except ShellSyntaxError as exc:
-        if when is None and not _LOOKS_GUARDED.match(block.body):
+        if when is None and not looks_guarded(block.body):
             return Decision(
                 Verdict("run", f"no guard (the body could not be parsed: {exc})"), None, ()
             )

@@ -9,17 +9,12 @@ they are planned against the environment the sync blocks leave.
 
 from __future__ import annotations
 
-import re
-
-from mdrun.envflow import Flow, FlowState
+from mdrun.envflow import Flow
+from mdrun.flowstate import FlowState
 from mdrun.guards import Decision, decide
 from mdrun.model import Block, Environment, Plan, PlannedBlock, Runbook, Verdict
-from mdrun.shellexpand import Scope
-
-# Words after which a body that could not be parsed may have changed the environment.
-_MAY_CHANGE_ENV = re.compile(
-    r"\b(?:export|unset|declare|typeset|readonly|source|eval|read|set)\b|(?:^|[;&|\s])\.\s"
-)
+from mdrun.shellast import may_change_env
+from mdrun.shellscope import Scope
 
 
 def plan(runbook: Runbook, env: Environment) -> Plan:
@@ -53,7 +48,7 @@ def _after(block: Block, decision: Decision, state: FlowState) -> FlowState:
         return state
     work = state.copy()
     if decision.parsed is None:
-        if _MAY_CHANGE_ENV.search(block.body):
+        if may_change_env(block.body):
             work.opened_by = f'block "{block.name}", which could not be parsed'
         return work.next_block()
     return Flow(block, decision.parsed).paths(decision.paths, work).next_block()

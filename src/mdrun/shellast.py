@@ -7,6 +7,8 @@ by its start offset, for the guard evaluator. Anything bashlex rejects becomes `
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,8 +41,22 @@ class Parsed:
         return self.source.count("\n", 0, offset)
 
 
+_MAY_CHANGE_ENV = re.compile(
+    r"\b(?:export|unset|declare|typeset|readonly|local|source|eval|read|set|cd|pushd|popd|exit)\b"
+    r"|(?:^|[\s;&|({])(?:\.\s|[A-Za-z_][A-Za-z0-9_]*\+?=)|\$\{[A-Za-z_][A-Za-z0-9_]*:?="
+)
+
+
+def may_change_env(source: str) -> bool:
+    """False when `source` certainly sets, exports and unsets nothing (a cheap pre-check that
+    spares bashlex, ~1 ms per block, on plain bodies)."""
+    return _MAY_CHANGE_ENV.search(source) is not None
+
+
+@functools.lru_cache(maxsize=4096)
 def parse(source: str) -> Parsed:
-    """Parse `source`; raises `ShellSyntaxError` with bashlex's message on failure."""
+    """Parse `source` (cached: guards, planner and renders ask for the same bodies); raises
+    `ShellSyntaxError` with bashlex's message on failure. Treat the result as read-only."""
     if all(not ln.strip() or ln.lstrip().startswith("#") for ln in source.splitlines()):
         return Parsed(source, ())
     masked, conditionals = mask_conditionals(mask_arithmetic(source))

@@ -7,68 +7,16 @@ other parameter operators, pathname expansion, unknown values) raises `NeedsExec
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from mdrun.model import EnvValue
 from mdrun.redact import REDACTED, is_secret
 from mdrun.shellast import matching_paren
+from mdrun.shellscope import NeedsExecution, Scope, show, source_phrase, var_state
 
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_PLAIN = re.compile(r"[\w./:@%+,=-]+")
 _IFS = re.compile(r"[ \t\n]+")
 _GLOB = re.compile(r"[*?\[]")
-
-
-class NeedsExecution(Exception):  # noqa: N818 - a verdict, not a failure
-    """Deciding would need running something; `reason` says what, as a phrase."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-@dataclass(frozen=True, slots=True)
-class Scope:
-    """The variables a piece of shell would see, as far as planning knows."""
-
-    values: Mapping[str, EnvValue]
-    """Set variables (exported or not); absent names are unset."""
-    unset_by: Mapping[str, str] = field(default_factory=dict)
-    """Why an absent name is unset, when a block unset it (`unset by block "x" at F:3`)."""
-    opened_by: str | None = None
-    """Set when something opaque (`source`, `eval`) may have changed any variable."""
-
-    def lookup(self, name: str) -> EnvValue | None:
-        """The variable, None when known unset; raises when that cannot be known."""
-        if self.opened_by is not None:
-            raise NeedsExecution(f"{name} may have been changed by {self.opened_by}")
-        item = self.values.get(name)
-        if item is None:
-            return None
-        if not item.certain:
-            raise NeedsExecution(f"{name} is only maybe set {source_phrase(item.source)}")
-        return item
-
-
-def source_phrase(source: str) -> str:
-    """`(from -e)`, `(exported by block "init" at F:40)`: where a value came from."""
-    if source == "-e":
-        return "(from -e)"
-    if source == "process environment":
-        return "(from the process environment)"
-    if source.startswith("block "):
-        return f"(exported by {source})"
-    if source.startswith("env file "):
-        return f"(from {source})"
-    return f"({source})"
-
-
-def show(value: str) -> str:
-    """A value as written in a reason: bare when plain, else double-quoted."""
-    return value if _PLAIN.fullmatch(value) else json.dumps(value, ensure_ascii=False)
 
 
 @dataclass(slots=True)
@@ -249,7 +197,7 @@ class _Expander:
             )
         value = item.value if item is not None else None
         is_set = item is not None and (not op.startswith(":") or bool(value))
-        state = _state(name, item, self.scope.unset_by.get(name))
+        state = var_state(name, item, self.scope.unset_by.get(name))
         if op.endswith("-") and not is_set:
             alt = self._alternative(word, in_quotes)
             self.refs.append((name, f"{state}, default {show(_text(alt))}"))
@@ -275,17 +223,6 @@ class _Expander:
 
 def _text(pieces: list[_Piece]) -> str:
     return "".join(p.text for p in pieces)
-
-
-def _state(name: str, item: EnvValue | None, unset_by: str | None = None) -> str:
-    """`X=2 (from -e)`, `X is empty (…)`, `X is unset (unset by block "b" at F:3)`."""
-    if item is None:
-        return f"{name} is unset ({unset_by})" if unset_by else f"{name} is unset"
-    where = source_phrase(item.source)
-    if item.value == "":
-        return f"{name} is empty {where}"
-    shown = REDACTED if is_secret(name) else show(item.value or "")
-    return f"{name}={shown} {where}"
 
 
 def _closing_brace(text: str, start: int) -> int:

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 from mdrun.redact import REDACTED
-from mdrun.shellexpand import NeedsExecution, Scope, Word, expand, show
+from mdrun.shellexpand import Word, expand
+from mdrun.shellscope import NeedsExecution, Outcome, Scope, show
 
 UNARY = frozenset(
     [
@@ -78,30 +78,6 @@ _TEST_INT = re.compile(r"[ \t]*([+-]?[0-9]+)[ \t]*\Z")
 _MAYBE_INT = re.compile(r"\s*[+-]?[0-9]+\s*\Z")
 _ARITH_INT = re.compile(r"[ \t\n]*([+-]?(?:0|[1-9][0-9]*))[ \t\n]*\Z")
 _LIMIT = 2**63 - 1
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """A condition's exit status as far as planning knows, and why."""
-
-    value: bool | None
-    """True for status 0, False for non-zero, None when it would need execution."""
-    text: str
-    """The facts that decided it, or why it cannot be decided."""
-
-
-def lazy(is_and: bool, first: Outcome, second: Callable[[], Outcome]) -> Outcome:
-    """`first && second` or `first || second` in three-valued logic; `second` runs only when
-    `first` does not decide alone. The reason keeps the facts that decided."""
-    decisive = not is_and
-    if first.value is decisive:
-        return first
-    other = second()
-    if first.value is None:
-        return other if other.value is decisive else first
-    if other.value is None or other.value is decisive:
-        return other
-    return Outcome(other.value, f"{first.text}; {other.text}")
 
 
 class _TestError(Exception):

@@ -1,0 +1,101 @@
+"""What planning knows while it reads shell: the variables in scope, and three-valued outcomes.
+
+Nothing here runs anything. `NeedsExecution` is how every static evaluator says "only running
+this would tell", with a phrase that ends up in a verdict's reason.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from mdrun.model import EnvValue
+from mdrun.redact import REDACTED, is_secret
+
+_PLAIN = re.compile(r"[\w./:@%+,=-]+")
+
+
+class NeedsExecution(Exception):  # noqa: N818 - a verdict, not a failure
+    """Deciding would need running something; `reason` says what, as a phrase."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """The variables a piece of shell would see, as far as planning knows."""
+
+    values: Mapping[str, EnvValue]
+    """Set variables (exported or not); absent names are unset."""
+    unset_by: Mapping[str, str] = field(default_factory=dict)
+    """Why an absent name is unset, when a block unset it (`unset by block "x" at F:3`)."""
+    opened_by: str | None = None
+    """Set when something opaque (`source`, `eval`) may have changed any variable."""
+
+    def lookup(self, name: str) -> EnvValue | None:
+        """The variable, None when known unset; raises when that cannot be known."""
+        if self.opened_by is not None:
+            raise NeedsExecution(f"{name} may have been changed by {self.opened_by}")
+        item = self.values.get(name)
+        if item is None:
+            return None
+        if not item.certain:
+            raise NeedsExecution(f"{name} is only maybe set {source_phrase(item.source)}")
+        return item
+
+
+def source_phrase(source: str) -> str:
+    """`(from -e)`, `(exported by block "init" at F:40)`: where a value came from."""
+    if source == "-e":
+        return "(from -e)"
+    if source == "process environment":
+        return "(from the process environment)"
+    if source.startswith("block "):
+        return f"(exported by {source})"
+    if source.startswith("env file "):
+        return f"(from {source})"
+    return f"({source})"
+
+
+def show(value: str) -> str:
+    """A value as written in a reason: bare when plain, else double-quoted."""
+    return value if _PLAIN.fullmatch(value) else json.dumps(value, ensure_ascii=False)
+
+
+def var_state(name: str, item: EnvValue | None, unset_by: str | None = None) -> str:
+    """`X=2 (from -e)`, `X is empty (…)`, `X is unset (unset by block "b" at F:3)`."""
+    if item is None:
+        return f"{name} is unset ({unset_by})" if unset_by else f"{name} is unset"
+    where = source_phrase(item.source)
+    if item.value == "":
+        return f"{name} is empty {where}"
+    shown = REDACTED if is_secret(name) else show(item.value or "")
+    return f"{name}={shown} {where}"
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """A condition's exit status as far as planning knows, and why."""
+
+    value: bool | None
+    """True for status 0, False for non-zero, None when it would need execution."""
+    text: str
+    """The facts that decided it, or why it cannot be decided."""
+
+
+def lazy(is_and: bool, first: Outcome, second: Callable[[], Outcome]) -> Outcome:
+    """`first && second` or `first || second` in three-valued logic; `second` runs only when
+    `first` does not decide alone. The reason keeps the facts that decided."""
+    decisive = not is_and
+    if first.value is decisive:
+        return first
+    other = second()
+    if first.value is None:
+        return other if other.value is decisive else first
+    if other.value is None or other.value is decisive:
+        return other
+    return Outcome(other.value, f"{first.text}; {other.text}")
