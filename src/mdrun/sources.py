@@ -38,6 +38,8 @@ def display_path(path: str, cwd: str | None = None) -> str:
     """`path` relative to the working directory when it is below it, else absolute."""
     full = os.path.abspath(path)
     here = cwd or os.getcwd()
+    if full == here:
+        return "."
     if full.startswith(here.rstrip(os.sep) + os.sep):
         return os.path.relpath(full, here)
     return full
