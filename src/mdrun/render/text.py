@@ -93,15 +93,14 @@ def _block(planned: PlannedBlock, scrub: Scrub) -> Group:
         "  ",
         (verdict.kind.upper(), VERDICT_STYLE[verdict.kind]),
     )
-    pad = " " * INDENT
-    lines = [head, Text(pad + format_origin(block.origin), style="dim")]
+    details: list[Text | Padding] = [Text(format_origin(block.origin), style="dim")]
     reason = scrub(verdict.reason)
     if verdict.branch:
         reason += f" [branch: {verdict.branch}]"
-    lines.append(Text(pad + reason, style=VERDICT_STYLE[verdict.kind]))
+    details.append(Text(reason, style=VERDICT_STYLE[verdict.kind]))
     extra = option_words(planned)
     if extra:
-        lines.append(Text(pad + "options: " + " ".join(extra), style="dim"))
+        details.append(Text("options: " + " ".join(extra), style="dim"))
     body = Syntax(
         block.body.rstrip("\n"),
         "bash",
@@ -109,7 +108,9 @@ def _block(planned: PlannedBlock, scrub: Scrub) -> Group:
         background_color="default",
         word_wrap=True,
     )
-    return Group(Text(""), *lines, Padding(body, (0, 0, 0, INDENT + 2)))
+    details.append(Padding(body, (0, 0, 0, 2)))
+    # Padding, not leading spaces, so that wrapped lines keep the indent too.
+    return Group(Text(""), head, Padding(Group(*details), (0, 0, 0, INDENT)))
 
 
 def option_words(planned: PlannedBlock) -> list[str]:

@@ -1,0 +1,162 @@
+"""The sh render: golden files, and the generated script really run by bash."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from mdrun.envinput import initial_environment
+from mdrun.loader import load_runbook
+from mdrun.model import LoadOptions
+from mdrun.planner import plan
+from mdrun.render import render_plan
+from tests.render_golden import SITUATIONS, assert_golden, seedlike_plan
+from tests.render_plans import SECRET, sample_plan
+
+pytestmark = pytest.mark.timeout(60)
+
+DEMO = """\
+# Demo
+
+```shell {name=init}
+export GREETING=hello
+LOCAL=kept
+cd sub
+```
+
+```shell {name=ticker async=true ready=ready-line}
+echo "tick $GREETING"
+sleep 31338 &
+sleep 0.2 && echo ready-line
+exec sleep 31337
+```
+
+```shell {name=use}
+echo "use $GREETING $LOCAL $(basename "$PWD") token=$DB_PASSWORD"
+```
+
+```shell {name=gpu}
+if [ "${NUM_GPUS-0}" -gt 0 ]; then echo GPU-RAN; fi
+```
+
+```shell {name=cleanup finally=true}
+echo "cleanup saw $GREETING"
+```
+
+```shell {name=guarded when='[ -n "$GREETING" ]'}
+echo "guard let me in"
+```
+
+```shell {name=bye}
+echo bye
+```
+"""
+
+
+@pytest.mark.parametrize("situation", sorted(SITUATIONS))
+def test_seedlike_golden(monkeypatch: pytest.MonkeyPatch, situation: str) -> None:
+    script = render_plan(seedlike_plan(monkeypatch, SITUATIONS[situation]), "sh")
+    assert_golden(f"seedlike-{situation}.sh", script)
+    subprocess.run(["bash", "-n"], input=script, text=True, check=True)
+
+
+def _script(tmp_path: Path, text: str, *assignments: str) -> Path:
+    (tmp_path / "sub").mkdir(exist_ok=True)
+    runbook = tmp_path / "demo.md"
+    runbook.write_text(text)
+    env = initial_environment({"PATH": os.environ["PATH"]}, ["NUM_GPUS=0", *assignments], [])
+    script = tmp_path / "plan.sh"
+    script.write_text(render_plan(plan(load_runbook(str(runbook), LoadOptions()), env), "sh"))
+    return script
+
+
+def _run(script: Path, **extra: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        "PATH": os.environ["PATH"],
+        "MDRUN_LOG_DIR": str(script.parent / "logs"),
+        "MDRUN_GRACE": "2",
+        **extra,
+    }
+    return subprocess.run(
+        ["bash", str(script)], check=False, cwd=script.parent, env=env, text=True, capture_output=True,
+        timeout=30,
+    )  # fmt: skip
+
+
+def _survivors(marker: str) -> list[str]:
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            args = cmdline.read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if marker.encode() in args:
+            found.append(cmdline.parent.name)
+    return found
+
+
+def test_script_runs_like_mdrun_run(tmp_path: Path) -> None:
+    script = _script(tmp_path, DEMO, "DB_PASSWORD=hunter2-xyz")
+    assert "hunter2-xyz" not in script.read_text()
+    result = _run(script, DB_PASSWORD="from-env")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "[ticker] tick hello" in lines
+    # Exports, plain variables and cd flow from one sync block to the next.
+    assert "[use] use hello kept sub token=from-env" in lines
+    assert "[guarded] guard let me in" in lines
+    assert "GPU-RAN" not in result.stdout  # skipped: commented out
+    assert lines.index("[use] use hello kept sub token=from-env") > lines.index(
+        "[ticker] ready-line"
+    )
+    assert lines[-2:] == ["[bye] bye", "[cleanup] cleanup saw hello"]
+    logs = tmp_path / "logs"
+    assert (logs / "use.log").read_text() == "use hello kept sub token=from-env\n"
+    assert (logs / "ticker.log").read_text() == "tick hello\nready-line\n"
+    time.sleep(0.2)
+    assert _survivors("31337") == [] and _survivors("31338") == []
+
+
+def test_redacted_secret_must_come_from_the_environment(tmp_path: Path) -> None:
+    result = _run(_script(tmp_path, DEMO, "DB_PASSWORD=hunter2-xyz"))
+    assert result.returncode != 0
+    assert "DB_PASSWORD must be set" in result.stderr
+    assert "[init]" not in result.stdout
+
+
+def test_exit_90_stops_successfully_and_failure_stops_with_1(tmp_path: Path) -> None:
+    stop = "```shell {name=stop}\necho stopping; exit 90\n```\n\n```shell {name=never}\necho NEVER\n```\n"
+    result = _run(_script(tmp_path, stop))
+    assert (result.returncode, result.stdout) == (0, "[stop] stopping\n")
+    fail = "```shell {name=broken}\nfalse\n```\n\n```shell {name=never}\necho NEVER\n```\n"
+    result = _run(_script(tmp_path, fail))
+    assert result.returncode == 1 and "NEVER" not in result.stdout
+    assert "block 1 (broken) failed with exit code 1" in result.stderr
+
+
+def test_interrupted_script_stops_its_jobs(tmp_path: Path) -> None:
+    text = "```shell {name=bg async=true}\nexec sleep 31339\n```\n\n```shell {name=wait}\nsleep 30\n```\n"
+    script = _script(tmp_path, text)
+    env = {"PATH": os.environ["PATH"], "MDRUN_LOG_DIR": str(tmp_path / "logs")}
+    proc = subprocess.Popen(["bash", str(script)], cwd=tmp_path, env=env, text=True)
+    deadline = time.monotonic() + 10
+    while not _survivors("31339") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _survivors("31339")
+    proc.terminate()
+    # bash runs the TERM trap once the foreground `sleep 30` is done or killed: kill it.
+    for pid in _survivors("30"):
+        if Path(f"/proc/{pid}/stat").read_text().split()[3] == str(proc.pid):
+            os.kill(int(pid), 15)
+    assert proc.wait(timeout=20) == 143
+    time.sleep(0.2)
+    assert _survivors("31339") == []
+
+
+def test_secret_values_redacted_unless_asked() -> None:
+    assert SECRET not in render_plan(sample_plan(), "sh")
+    assert f"export API_TOKEN={SECRET}" in render_plan(sample_plan(), "sh", show_secrets=True)
