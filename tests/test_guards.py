@@ -81,6 +81,13 @@ CASES = [
     ('[ -n "$X" ] && check_it', env(), "skip", "X is unset"),
     ('read X; [ -n "$X" ]', env(), "unknown", None),
     ("[ -n x ] | cat", env(), "unknown", None),
+    # variables bash (or mdrun) sets itself
+    ('[ -n "$HOSTNAME" ]', env(), "unknown", None),
+    ('[ "$SHLVL" = 1 ]', env(SHLVL="1"), "unknown", None),
+    ('[ -n "$BASH_VERSION" ]', env(), "unknown", None),
+    ('[ -z "$PATH" ]', env(), "unknown", "bash gives PATH a default value when it is unset"),
+    ('[ -z "$PATH" ]', env(PATH="/bin"), "skip", None),
+    ('[ -n "$MDRUN_RUN_ID" ]', env(), "unknown", None),
 ]
 
 

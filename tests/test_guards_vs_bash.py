@@ -140,6 +140,7 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("bash-sandbox")
 
 
+@pytest.mark.timeout(max(120, EXAMPLES // 10))  # soak runs: ~20 ms per example on a busy box
 @settings(
     max_examples=EXAMPLES,
     deadline=None,

@@ -14,6 +14,14 @@ from dataclasses import dataclass, field
 from mdrun.model import EnvValue
 from mdrun.redact import REDACTED, is_secret
 
+# Variables bash sets itself whatever the environment says (SHLVL is incremented, PWD follows
+# the working directory...), and those it sets only when they are missing.
+_BASH_OWNED = frozenset(
+    "BASHOPTS BASHPID DIRSTACK EPOCHREALTIME EPOCHSECONDS EUID FUNCNAME GROUPS HISTCMD HOSTNAME"
+    " HOSTTYPE IFS LINENO MACHTYPE OLDPWD OPTERR OPTIND OSTYPE PIPESTATUS PPID PS4 PWD RANDOM"
+    " SECONDS SHELLOPTS SHLVL SRANDOM UID _".split()
+)
+_BASH_DEFAULTS = frozenset({"PATH", "SHELL", "TERM"})
 _PLAIN = re.compile(r"[\w./:@%+,=-]+")
 
 
@@ -40,8 +48,12 @@ class Scope:
         """The variable, None when known unset; raises when that cannot be known."""
         if self.opened_by is not None:
             raise NeedsExecution(f"{name} may have been changed by {self.opened_by}")
+        if name in _BASH_OWNED or name.startswith(("BASH", "MDRUN_")):
+            raise NeedsExecution(f"{name} is set by bash or mdrun when the block runs")
         item = self.values.get(name)
         if item is None:
+            if name in _BASH_DEFAULTS:
+                raise NeedsExecution(f"bash gives {name} a default value when it is unset")
             return None
         if not item.certain:
             raise NeedsExecution(f"{name} is only maybe set {source_phrase(item.source)}")
