@@ -113,8 +113,10 @@ def followers(ray: str, address: str, gcs: str, job: str) -> list[Follower]:
         Follower("ray-job-logs-pty", logs, use_pty=True),
         Follower("ray-sdk-tail", [py, "-c", SDK_FOLLOWER, address, job], unbuffered=True),
         Follower("mdrun-ws", [*raylogs, "--via", "ws"]),
-        Follower("ray-logs-job-follow", [ray, "logs", "job", "--id", job, "--follow",
-                                         "--address", gcs, "--tail", "-1"], use_pty=True),
+        # It fails at once while the job's driver has not started: give it a moment.
+        Follower("ray-logs-job-follow", ["sh", "-c", 'sleep 4; exec "$0" "$@"', ray, "logs",
+                 "job", "--id", job, "--follow", "--address", gcs, "--tail", "-1"],
+                 use_pty=True),
         Follower(CHOSEN, raylogs),
     ]  # fmt: skip
 

@@ -65,8 +65,15 @@ def follow_ws(address: str, job_id: str, out: BinaryIO, connect_timeout: float =
             # No permessage-deflate: with it negotiated, Ray 2.60's aiohttp relay fails on its
             # first compressed frame ("Cannot write to closing transport") and closes the
             # stream cleanly with nothing sent, so a follower would silently print nothing.
+            # No keepalive pings either: Ray's relay never reads from the socket, so aiohttp
+            # never answers them, and the client would close the stream 40 s in.
             with connect(
-                url, compression=None, max_size=None, open_timeout=10, close_timeout=2
+                url,
+                compression=None,
+                ping_interval=None,
+                max_size=None,
+                open_timeout=10,
+                close_timeout=2,
             ) as ws:
                 total = 0
                 for message in ws:
