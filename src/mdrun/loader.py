@@ -85,19 +85,18 @@ def _import(expander: Expander, spec: str, including: str, chain: Origin) -> Non
 def _find_import(expander: Expander, spec: str, including: str, chain: Origin) -> str:
     """The file an `imports:` entry names: beside the runbook first, `.md` optional."""
     names = [spec] if spec.endswith((".md", ".sh")) else [spec, spec + ".md"]
-    error: IncludeError | None = None
+    where, outer = chain[-1], chain[:-1]
+    error = IncludeError(f"import {spec!r} not found (tried {', '.join(names)})", where, outer)
     for name in names:
         try:
-            found = expander.roots.find(name, including, chain[-1], chain[:-1], True).path
+            found = expander.roots.find(name, including, where, outer, True).path
         except IncludeError as exc:
-            error = error or exc
+            if "outside" in exc.message:
+                error = exc  # a refusal says more than "not found"
             continue
         if not os.path.isdir(found):
             return found
-        error = IncludeError(
-            f"import {spec!r} is a directory, not a runbook", chain[-1], chain[:-1]
-        )
-    assert error is not None
+        error = IncludeError(f"import {spec!r} is a directory, not a runbook", where, outer)
     raise error
 
 
