@@ -28,7 +28,8 @@ CASES = [
     ('[ -n "$X" ]', env(X="1"), "run", "X is set (from -e)"),
     ('[ -n "$X" ]', env(), "skip", "X is unset"),
     ('[ -z "$X" ]', env(X=""), "run", "X is empty (from -e)"),
-    ("[ -n $X ]", env(), "run", "-n is not empty"),  # the classic: `[ -n ]` is true
+    # the classic: `[ -n ]` is true
+    ("[ -n $X ]", env(), "run", "X is unset, unquoted, gives 0 words; -n is not empty"),
     ("[ ${NUM_GPUS-0} -gt 0 ]", env(), "skip", "NUM_GPUS is unset, default 0 -gt 0"),
     ("[ ${NUM_GPUS-0} -gt 0 ]", env(NUM_GPUS="2"), "run", "NUM_GPUS=2 (from -e) -gt 0"),
     ("[ ${NUM_GPUS-0} -gt 0 ]", env(NUM_GPUS=""), "skip", None),  # `[ -gt 0 ]`: 2 args, error
@@ -57,6 +58,15 @@ CASES = [
     ("[[ $N -lt 10 ]]", env(N="3"), "run", None),
     ("[[ $X ]]", env(X="a b"), "run", None),
     ("[ $X ]", env(X="a b"), "skip", None),  # two words: `[ a b ]` is an error
+    (
+        "[ ${X:-a b} = 'a b' ]",
+        env(),
+        "skip",
+        (
+            'X is unset, default "a b", unquoted, gives 2 words; too many arguments'
+            " (the test fails with status 2)"
+        ),
+    ),
     ('[ "$TOKEN" = hunter2 ]', env(TOKEN="hunter2"), "run", "TOKEN=*** (from -e) = ***"),
     # needing execution
     (

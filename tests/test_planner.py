@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mdrun.envinput import initial_environment
 from mdrun.model import (
@@ -315,3 +318,29 @@ def test_planning_never_executes_anything(tmp_path: Path, monkeypatch: pytest.Mo
     assert not canary.exists()
     assert p.blocks[0].verdict.kind == "skip"  # env values are literal text, not run
     assert [pb.verdict.kind for pb in p.blocks[-2:]] == ["unknown", "unknown"]
+
+
+SHELLISH = st.lists(
+    st.sampled_from(
+        [
+            "export", "unset", "declare -x", "X=1", "Y=$X", "A+=b", "if", "then", "elif",
+            "else", "fi", "[", "]", "[[", "]]", "test", "-n", "-z", "=", "-eq", "&&", "||", ";",
+            "\n", "|", "&", "(", ")", "{", "}", "!", '"$X"', "'a b'", "$(date)", "`id`",
+            "${X:-d}", "${X+y}", "for", "in", "do", "done", "while", "true", "false", "source",
+            "eval", "read", "set -a", "cd", "exit", "<<EOF\nx\nEOF", "#", "$((1+2))", "case",
+            "esac", "X", "echo",
+        ]
+    ),
+    max_size=25,
+).map(" ".join)  # fmt: skip
+
+
+@settings(max_examples=int(os.environ.get("MDRUN_FUZZ_EXAMPLES", "300")), deadline=None)
+@given(bodies=st.lists(SHELLISH, min_size=1, max_size=3), when=st.none() | SHELLISH)
+def test_planning_never_raises(bodies: list[str], when: str | None) -> None:
+    blocks = [make_block(i, body, line=10 * i) for i, body in enumerate(bodies, start=1)]
+    blocks[0] = make_block(1, bodies[0], when=when)
+    p = plan(runbook(*blocks), env(X="1"))
+    assert len(p.blocks) == len(bodies)
+    for pb in p.blocks:
+        environment_after(pb.block, pb.env, pb.verdict)

@@ -95,10 +95,15 @@ def presence(word: Word, value: str) -> str:
 
 def test_command(raw_args: Sequence[str], scope: Scope, *, bracket: bool) -> Outcome:
     """`[ ARGS ]` (with `bracket`) or `test ARGS`, given the source text of each argument."""
+    notes: list[str] = []
     try:
         args: list[tuple[str, Word]] = []
         for raw in raw_args:
             word = expand(raw, scope)
+            if len(word.fields) != 1:
+                # `[ -n $X ]` with X empty is `[ -n ]`: say why the test looks that way.
+                count = len(word.fields)
+                notes.append(f"{word.desc}, unquoted, gives {count} word{'s' * (count != 1)}")
             args.extend(
                 (f, word if len(word.fields) == 1 else Word((f,), show(f))) for f in word.fields
             )
@@ -107,11 +112,11 @@ def test_command(raw_args: Sequence[str], scope: Scope, *, bracket: bool) -> Out
                 return Outcome(False, "`[` is missing its closing `]` (status 2)")
             args.pop()
         value, text = _Posix(args).run()
-        return Outcome(value, text)
+        return Outcome(value, "; ".join([*notes, text]))
     except NeedsExecution as exc:
         return Outcome(None, exc.reason)
     except _TestError as exc:
-        return Outcome(False, f"{exc} (the test fails with status 2)")
+        return Outcome(False, "; ".join([*notes, f"{exc} (the test fails with status 2)"]))
 
 
 class _Posix:
