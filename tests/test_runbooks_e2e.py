@@ -1,0 +1,131 @@
+"""The README's demo, end to end, against a real local Ray head, through `python -m mdrun run`.
+
+Runs twice: logs on the console only, then into `${STREAMCONSUMER_LOGS}job.txt`. A small
+wrapper runbook includes the demo and adds one block that saves, while Ray still runs, what the
+dashboard holds (`GET /api/jobs/{id}/logs`) to compare with. Needs the `[ray]` extra installed
+beside the Python running the tests; skipped otherwise.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+LINES = 20
+
+pytestmark = [
+    pytest.mark.ray,
+    pytest.mark.timeout(240),
+    pytest.mark.skipif(
+        importlib.util.find_spec("ray") is None or not (BIN / "ray").exists(),
+        reason="Ray is not installed beside this Python (pip install -e '.[ray]')",
+    ),
+]
+
+WRAPPER = """\
+--8<-- "demo-local-ray.md"
+
+```shell {name=e2e-capture}
+# What the dashboard holds, saved while Ray still runs
+curl -fsS "$RAY_ADDRESS/api/jobs/$JOB_ID/logs" > "$E2E_DIR/api-logs.json"
+printf '%s\\n' "$JOB_ID" "$RAY_DEMO_TMP" > "$E2E_DIR/ids.txt"
+```
+"""
+
+
+def run_demo(
+    tmp_path: Path, **env: str
+) -> tuple[subprocess.CompletedProcess[str], dict[str, object]]:
+    """Run the demo through mdrun in `tmp_path`; the process result and the run manifest."""
+    (tmp_path / "e2e.md").write_text(WRAPPER)
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("STREAMCONSUMER_LOGS", "QUIET_CONSOLE", "KUBE_CONTEXT", "NUM_GPUS")
+        and not k.startswith(("RAY_", "MDRUN_", "LOGDIR_"))
+    }
+    full_env = {
+        **base,
+        "PATH": f"{BIN}:{base.get('PATH', '/usr/bin:/bin')}",
+        "NO_COLOR": "1",
+        "E2E_DIR": str(tmp_path),
+        "DEMO_LINES": str(LINES),
+        "DEMO_PERIOD": "0.25",
+        "METRICS_INTERVAL": "1",
+        **env,
+    }
+    argv = [sys.executable, "-m", "mdrun", "run", "e2e.md", "--log-dir", "logs"]
+    argv += ["--base-path", str(ROOT / "runbooks"), "--base-path", str(ROOT / "snippets")]
+    proc = subprocess.run(
+        argv, cwd=tmp_path, env=full_env, capture_output=True, text=True, timeout=220, check=False
+    )
+    manifest = json.loads((tmp_path / "logs" / "run.json").read_text())
+    return proc, manifest
+
+
+def job_lines(tmp_path: Path) -> list[str]:
+    """The job's log as the dashboard served it, line by line."""
+    logs = json.loads((tmp_path / "api-logs.json").read_text())["logs"]
+    lines = logs.splitlines()
+    assert [line for line in lines if line.startswith("demo line")] == [
+        f"demo line {i} of {LINES}" for i in range(1, LINES + 1)
+    ]
+    return lines
+
+
+def assert_all_stopped(tmp_path: Path, manifest: dict[str, object]) -> None:
+    """Samplers stopped, Ray stopped, nothing of the run alive."""
+    blocks = {b["name"]: b for b in manifest["blocks"]}  # type: ignore[attr-defined]
+    for name in ("cpu-host", "memory-host"):
+        assert blocks[name]["status"] == "stopped", blocks[name]
+    assert blocks["stop-ray"]["status"] == "ok"
+    ray_tmp = (tmp_path / "ids.txt").read_text().split()[1]
+    assert not Path(ray_tmp).exists()
+    needle = f"MDRUN_RUN_ID={manifest['run_id']}".encode()
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            environ, cmdline = (proc / "environ").read_bytes(), (proc / "cmdline").read_bytes()
+        except OSError:
+            continue  # gone, or not ours to read
+        assert needle not in environ.split(b"\0"), f"{proc.name} {cmdline!r} outlived the run"
+        assert ray_tmp.encode() not in cmdline, f"Ray process {proc.name} {cmdline!r} left"
+
+
+def test_console_only(tmp_path: Path) -> None:
+    proc, manifest = run_demo(tmp_path)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    console = [
+        line.removeprefix("[logs-console] ")
+        for line in proc.stdout.splitlines()
+        if line.startswith("[logs-console] ")
+    ]
+    expected = job_lines(tmp_path)
+    assert console[: len(expected)] == expected
+    assert console[len(expected) :] == ["SUCCEEDED"]
+    assert not list(tmp_path.rglob("job.txt"))
+    assert_all_stopped(tmp_path, manifest)
+
+
+def test_stream_consumer_file(tmp_path: Path) -> None:
+    consumer = tmp_path / "consumer"
+    proc, manifest = run_demo(tmp_path, STREAMCONSUMER_LOGS=f"{consumer}/")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    job_txt = (consumer / "job.txt").read_text().splitlines()
+    assert job_txt == job_lines(tmp_path)
+    definition = json.loads((consumer / "ray-job-definition.json").read_text())
+    assert "demo line" in definition["entrypoint"]
+    assert definition["submission_id"] == (tmp_path / "ids.txt").read_text().split()[0]
+    cpu = (consumer / "resources" / "cpu.txt").read_text().splitlines()
+    assert any(re.match(r"^\s*\d+\s+\d+\s+\d+", line) for line in cpu), cpu
+    memory = (consumer / "resources" / "memory.txt").read_text()
+    assert re.search(r"memory used \d+ MiB", memory), memory
+    assert_all_stopped(tmp_path, manifest)
