@@ -28,7 +28,7 @@ from mdrun.markers import (
     select_section,
 )
 from mdrun.model import LoadOptions, Origin, SourceLocation
-from mdrun.sources import Roots, Source, display_path, locations, read_source
+from mdrun.sources import Roots, Source, display_path, locations, make_source, read_source
 
 MAX_DEPTH = 64
 """Includes nested deeper than this are an error (pymdownx gives up silently near the
@@ -168,6 +168,13 @@ class Expander:
     ) -> tuple[Source, str | None]:
         if is_link:
             return self._url(spec, loc, ctx), None
+        opened = self.roots.open_plain(spec)
+        if opened is not None:
+            found, data = opened
+            source = self._files.get(found.real)
+            if source is None:
+                source = self._files[found.real] = make_source(found, data, loc, ctx.chain)
+            return source, found.path
         found = self.roots.find(spec, ctx.path, loc, ctx.chain)
         source = self._files.get(found.real)
         if source is None:

@@ -112,8 +112,6 @@ class Found(NamedTuple):
     """Symlinks resolved: the file's identity for caching and cycle checks."""
     shown: str
     """How it is printed."""
-    size: int
-    """Its size when found (a hint for reading)."""
 
 
 class Roots:
@@ -150,30 +148,44 @@ class Roots:
         real_parent, shown_parent, inside = self._parent(parent)
         shown = os.path.join(shown_parent, name) if shown_parent != "." else name
         if not stat.S_ISLNK(st.st_mode):
-            return Found(candidate, os.path.join(real_parent, name), shown, st.st_size), inside
+            return Found(candidate, os.path.join(real_parent, name), shown), inside
         real = os.path.realpath(candidate)
         if not os.path.exists(real):
             return None
         inside = any(real.startswith(d) for d in self.real_dirs)
-        return Found(candidate, real, shown, os.path.getsize(real)), inside
+        return Found(candidate, real, shown), inside
 
-    def _find_plain(self, path: str) -> Found | None:
-        """The common case in one pass: a relative path without `.`/`..`, a regular file, a
-        directory inside a root. None sends anything else to the full search."""
+    def open_plain(self, path: str) -> tuple[Found, bytes] | None:
+        """The common case in few system calls: a relative path without `.`, `..` or empty
+        parts, naming a regular file (not a link) in a directory inside a root.
+
+        None sends anything else (links, directories, unreadable files, file bases) to `find`,
+        which decides and explains.
+        """
+        if _NOT_PLAIN.search(path):
+            return None
         for base, is_dir in self.bases:
             if not is_dir:
                 return None
             candidate = f"{base}{os.sep}{path}"
             try:
-                st = os.lstat(candidate)
-            except OSError:
+                fd = os.open(candidate, _OPEN_FLAGS)
+            except (FileNotFoundError, NotADirectoryError):
                 continue
+            except OSError:
+                return None
+            try:
+                data = _read_all(fd)
+            except OSError:
+                return None
+            finally:
+                os.close(fd)
             parent, _, name = candidate.rpartition(os.sep)
             real_parent, shown_parent, inside = self._parent(parent)
-            if stat.S_ISLNK(st.st_mode) or not inside:
+            if not inside:
                 return None
             shown = name if shown_parent == "." else f"{shown_parent}{os.sep}{name}"
-            return Found(candidate, f"{real_parent}{os.sep}{name}", shown, st.st_size)
+            return Found(candidate, f"{real_parent}{os.sep}{name}", shown), data
         return None
 
     def named_inside(self, candidate: str, base: str | None) -> bool:
@@ -217,10 +229,6 @@ class Roots:
         beside_first: bool = False,
     ) -> Found:
         """The first allowed existing file for `path`; else an error."""
-        if not beside_first and not _NOT_PLAIN.search(path):
-            found = self._find_plain(path)
-            if found is not None:
-                return found
         refused: Found | None = None
         for candidate, base in self.candidates(path, including, beside_first):
             probed = self.probe(candidate)
@@ -243,6 +251,23 @@ class Roots:
         raise IncludeError(f"{path!r} not found (searched {where})", location, chain)
 
 
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+"""A link fails to open with O_NOFOLLOW, which sends it to the search that checks its target."""
+
+_CHUNK = 65536
+
+
+def _read_all(fd: int) -> bytes:
+    # A regular file reads short only at its end, so most files take one read.
+    data = os.read(fd, _CHUNK)
+    if len(data) < _CHUNK:
+        return data
+    chunks = [data]
+    while chunk := os.read(fd, _CHUNK):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 _NOT_PLAIN = re.compile(r"(?:^|/)\.{0,2}(?:/|$)")
 """Absolute paths and `.`, `..` or empty segments: paths that need normalising and checks."""
 
@@ -254,24 +279,19 @@ def _with_sep(directory: str) -> str:
 def read_source(found: Found, location: SourceLocation, chain: Origin) -> Source:
     """Read and decode a found file; errors name the marker at `location` and its chain."""
     try:
-        fd = os.open(found.path, os.O_RDONLY)
+        fd = os.open(found.path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        try:
+            data = _read_all(fd)
+        finally:
+            os.close(fd)
     except IsADirectoryError:
         raise IncludeError(f"{found.shown} is a directory, not a file", location, chain) from None
     except OSError as exc:
         raise IncludeError(f"cannot read {found.shown}: {exc.strerror}", location, chain) from None
-    try:
-        chunks = []
-        while True:
-            # One read of size+1 bytes reaches the end of a file that did not grow.
-            chunk = os.read(fd, found.size + 1)
-            chunks.append(chunk)
-            if len(chunk) <= found.size or not chunk:
-                break
-    except IsADirectoryError:
-        raise IncludeError(f"{found.shown} is a directory, not a file", location, chain) from None
-    except OSError as exc:
-        raise IncludeError(f"cannot read {found.shown}: {exc.strerror}", location, chain) from None
-    finally:
-        os.close(fd)
-    text = decode(b"".join(chunks), found.shown, (*chain, location))
+    return make_source(found, data, location, chain)
+
+
+def make_source(found: Found, data: bytes, location: SourceLocation, chain: Origin) -> Source:
+    """A `Source` from a found file's bytes."""
+    text = decode(data, found.shown, (*chain, location))
     return Source(found.real, found.shown, text.split("\n") if text else [])
