@@ -91,6 +91,9 @@ CASES = [
     ('[ -n "$X" ] && check_it', env(), "skip", "X is unset"),
     ('read X; [ -n "$X" ]', env(), "unknown", None),
     ("[ -n x ] | cat", env(), "unknown", None),
+    ("[ -n x ] &>/dev/null", env(), "run", None),
+    ("[ -n x ] 2>/dev/null", env(), "run", None),
+    ("[ -n x ] > out.txt", env(), "unknown", None),  # creating the file might fail
     # variables bash (or mdrun) sets itself
     ('[ -n "$HOSTNAME" ]', env(), "unknown", None),
     ('[ "$SHLVL" = 1 ]', env(SHLVL="1"), "unknown", None),

@@ -97,6 +97,8 @@ def test_exports_flow_to_later_guards_with_their_origin() -> None:
         ("export X=$(date)", "X", None),
         ("export X=`date`", "X", None),
         ("export X=~/bin", "X", None),
+        ("export X=/a:~/bin", "X", None),
+        ("export X='~/literal'", "X", "~/literal"),
         ("export X=$((1 + 2))", "X", None),
         ("read -r X; export X", "X", None),
         ("declare -ix X=1+1", "X", None),

@@ -115,4 +115,4 @@ def _harmless(parsed: Parsed, redirect: Node) -> bool:
     """`>/dev/null`, `2>&1`: redirections that cannot change a test's status."""
     target = redirect.output
     text = parsed.text(target) if hasattr(target, "pos") else f"&{target}"
-    return redirect.type in (">", ">>", ">&") and text in _HARMLESS_TARGETS
+    return redirect.type in (">", ">>", ">&", "&>") and text in _HARMLESS_TARGETS

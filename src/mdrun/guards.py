@@ -110,7 +110,7 @@ def decide(block: Block, scope: Scope) -> Decision:
     try:
         parsed = parse(block.body)
     except ShellSyntaxError as exc:
-        if when is None and not looks_guarded(block.body):
+        if (when is None or when.value is True) and not looks_guarded(block.body):
             return Decision(
                 Verdict("run", f"no guard (the body could not be parsed: {exc})"), None, ()
             )

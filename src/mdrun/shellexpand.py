@@ -117,7 +117,7 @@ class _Expander:
                 out.extend(self._dollar(in_quotes))
             elif c == "`":
                 raise NeedsExecution(f"needs command substitution {_clip(text[self.i :])}")
-            elif c == "~" and self.i == 0 and not in_quotes:
+            elif c == "~" and not in_quotes and (self.i == 0 or text[self.i - 1] in ":="):
                 raise NeedsExecution("needs tilde expansion")
             else:
                 out.append(_Piece(c, in_quotes, False))
