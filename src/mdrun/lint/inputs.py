@@ -1,0 +1,108 @@
+"""MD002 and MD006: guards that no combination of the declared inputs can make true.
+
+A runbook declares what it expects in its frontmatter:
+
+    inputs:
+      STREAMCONSUMER_LOGS: [null, /tmp/logs]   # unset, or set to this value
+      NUM_GPUS: [0, 2]
+      RAY_ADDRESS: null                        # any value: never decides a guard
+
+Every combination of the listed values (capped at `MAX_COMBINATIONS`) is planned with the
+ordinary planner, so that exports of earlier blocks flow into later guards exactly as in
+`mdrun plan`. A block skipped in every combination can never run.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping
+
+from mdrun.lint import Finding
+from mdrun.model import EnvValue, Runbook, SourceLocation
+
+GUARD, SHAPE = "MD002", "MD006"
+MAX_COMBINATIONS = 256
+SOURCE = "frontmatter inputs"
+
+Choices = dict[str, list[str | None] | None]
+
+
+def declared_inputs(runbook: Runbook) -> tuple[Choices | None, list[Finding]]:
+    """The `inputs:` mapping (None when absent), or a finding when its shape is wrong."""
+    raw = runbook.document.frontmatter.get("inputs")
+    if raw is None:
+        return None, []
+    where = SourceLocation(runbook.path, _key_line(runbook.path))
+    if not isinstance(raw, Mapping):
+        return None, [Finding.at(where, SHAPE, "`inputs` must map variable names to values")]
+    choices: Choices = {}
+    for name, values in raw.items():
+        if values is None:
+            choices[str(name)] = None
+        elif isinstance(values, list) and all(not isinstance(v, dict | list) for v in values):
+            choices[str(name)] = [None if v is None else _scalar(v) for v in values]
+        else:
+            message = f"`inputs.{name}` must be a list of values (null for unset) or null"
+            return None, [Finding.at(where, SHAPE, message)]
+    return choices, []
+
+
+def _scalar(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _key_line(path: str) -> int:
+    # The loader keeps the frontmatter's data, not its lines: find the key in the file itself.
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            for number, line in enumerate(handle, 1):
+                if line.startswith("inputs:"):
+                    return number
+    except OSError:
+        pass
+    return 1
+
+
+def environments(choices: Choices) -> list[dict[str, EnvValue]]:
+    """One planning environment per combination of the listed values."""
+    free = {name: EnvValue(None, SOURCE, certain=False) for name, v in choices.items() if v is None}
+    listed = [(name, values) for name, values in choices.items() if values is not None]
+    combos = itertools.product(*(values or [None] for _, values in listed))
+    envs = []
+    for combo in itertools.islice(combos, MAX_COMBINATIONS):
+        env = dict(free)
+        for (name, _), value in zip(listed, combo, strict=True):
+            if value is not None:
+                env[name] = EnvValue(value, SOURCE)
+        envs.append(env)
+    return envs
+
+
+def _describe(choices: Choices) -> str:
+    parts = []
+    for name, values in choices.items():
+        if values is not None:
+            shown = ", ".join("unset" if v is None else repr(v) for v in values)
+            parts.append(f"{name} in {{{shown}}}")
+    return "; ".join(parts)
+
+
+def find_dead_guards(runbook: Runbook) -> list[Finding]:
+    """Blocks that every combination of the declared inputs skips."""
+    from mdrun.planner import plan
+
+    choices, findings = declared_inputs(runbook)
+    if choices is None:
+        return findings
+    plans = [plan(runbook, env) for env in environments(choices)]
+    for i, block in enumerate(runbook.blocks):
+        verdicts = [p.blocks[i].verdict for p in plans]
+        if verdicts and all(v.kind == "skip" for v in verdicts):
+            message = (
+                f'block "{block.name}" can never run for the declared inputs '
+                f"({_describe(choices)}): {verdicts[0].reason}"
+            )
+            findings.append(Finding.at(block.origin, GUARD, message))
+    return findings

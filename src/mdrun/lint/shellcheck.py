@@ -1,0 +1,47 @@
+"""SCxxxx: shellcheck's findings on each block, mapped back to the runbook's files and lines.
+
+Skipped silently when shellcheck is not installed. Bodies are given on stdin; shellcheck only
+reads them. Severity `warning` and up: style and info notes (quoting advice on every `$VAR`)
+would bury the rest.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+from mdrun.lint import Finding, body_line_origin
+from mdrun.model import Block
+
+SEVERITY = "warning"
+# SC2154: "var is referenced but not assigned": runbooks read their environment by design.
+EXCLUDED = ("SC2154",)
+TIMEOUT_S = 30.0
+
+
+def shellcheck_path() -> str | None:
+    """The shellcheck binary, or None."""
+    return shutil.which("shellcheck")
+
+
+def find_shellcheck(block: Block, binary: str) -> list[Finding]:
+    """shellcheck's comments on one block's body."""
+    command = [
+        binary, "--format=json1", "--shell=bash", f"--severity={SEVERITY}",
+        "--exclude=" + ",".join(code.removeprefix("SC") for code in EXCLUDED), "-",
+    ]  # fmt: skip
+    try:
+        done = subprocess.run(
+            command, input=block.body, capture_output=True, text=True, timeout=TIMEOUT_S,
+            check=False,
+        )  # fmt: skip
+        comments = json.loads(done.stdout or "{}").get("comments", [])
+    except (OSError, subprocess.TimeoutExpired, json.JSONDecodeError):
+        return []
+    findings = []
+    for comment in comments:
+        origin = body_line_origin(block, int(comment.get("line", 1)) - 1)
+        code = f"SC{comment.get('code', '')}"
+        findings.append(Finding.at(origin, code, f"{comment.get('message', '')} [{block.name}]"))
+    return findings
