@@ -28,7 +28,8 @@ from mdrun.markers import (
     select_section,
 )
 from mdrun.model import LoadOptions, Origin, SourceLocation
-from mdrun.sources import Roots, Source, display_path, locations, make_source, read_source
+from mdrun.roots import Roots, make_source, read_source
+from mdrun.sources import Source, display_path, locations
 
 MAX_DEPTH = 64
 """Includes nested deeper than this are an error (pymdownx gives up silently near the
