@@ -96,8 +96,8 @@ class BlockLog:
         self.lines = 0
         """Newline count over everything the block wrote."""
         self.bytes = 0
-        self.tail = b""
-        """The last bytes written (for the status line), never more than 240."""
+        self.last = b""
+        """The last chunk written (a reference, not a copy)."""
         self.error: OSError | None = None
         """The first write error (disk full, file too large); the console goes on regardless."""
         self._on_error = on_error
@@ -106,18 +106,25 @@ class BlockLog:
         """Append raw bytes; on error remember it, report once, and stop writing."""
         self.lines += chunk.count(b"\n")
         self.bytes += len(chunk)
-        self.tail = (self.tail + chunk[-240:])[-240:]
+        self.last = chunk
         if self.error is not None:
             return
-        view = memoryview(chunk)
         try:
-            while view:
-                view = view[os.write(self.fd, view) :]
+            written = os.write(self.fd, chunk)
+            if written < len(chunk):  # rare: a signal or a nearly full disk
+                view = memoryview(chunk)[written:]
+                while view:
+                    view = view[os.write(self.fd, view) :]
         except OSError as exc:
             if exc.errno not in (errno.EFBIG, errno.ENOSPC, errno.EDQUOT, errno.EIO):
                 raise
             self.error = exc
             self._on_error(self, exc)
+
+    @property
+    def tail(self) -> bytes:
+        """The end of what was written last (for the status line)."""
+        return self.last[-240:]
 
     def close(self) -> None:
         """Close the file."""
@@ -136,6 +143,8 @@ class Sink:
         self.at_line_start = True
         self._sep = b"\n" + prefix
         self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        self._pending = False
+        """The decoder holds the start of a character split across chunks."""
         self.watchers: list[Callable[[Sink, bytes], None]] = []
         """Called with each raw chunk (ready= regexes); removed by their owners when done."""
 
@@ -149,8 +158,9 @@ class Sink:
 
     def show(self, chunk: bytes) -> None:
         """Queue the chunk on the console, each line prefixed, invalid UTF-8 replaced."""
-        if not chunk.isascii() or self._decoder.getstate()[0]:
+        if self._pending or not chunk.isascii():
             chunk = self._decoder.decode(chunk).encode()
+            self._pending = bool(self._decoder.getstate()[0])
             if not chunk:
                 return  # an incomplete character: wait for the rest
         console = self.console

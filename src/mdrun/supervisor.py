@@ -51,6 +51,10 @@ class RunOptions:
     """Print the summary table at the end."""
 
 
+_SAVE_EVERY = 0.25
+"""Seconds between run.json rewrites while blocks change state."""
+
+
 class RunKiller:
     """Signals everything of the run: its process groups, run-id carriers, orphans."""
 
@@ -165,11 +169,22 @@ def _run(
     )
     policy = Policy(options.grace, options.pty, options.keep_going, options.restart_backoff)
 
-    def save() -> None:
-        _update(manager.records.values(), loop)
-        write_manifest(log_dir, run_id, manager.records.values(), secrets, started=started)
+    saved_at = [0.0, 0.0]  # last write, last change
 
-    manager = Manager(plan, policy, loop, killer, ui, on_change=save)
+    def changed() -> None:
+        saved_at[1] = time.monotonic()
+        save()
+
+    def save(force: bool = False) -> None:
+        # Throttled: 128 async blocks starting must not rewrite run.json 128 times.
+        now = time.monotonic()
+        if force or (saved_at[1] > saved_at[0] and now - saved_at[0] >= _SAVE_EVERY):
+            _update(manager.records.values(), loop)
+            write_manifest(log_dir, run_id, manager.records.values(), secrets, started=started)
+            saved_at[0] = now
+
+    manager = Manager(plan, policy, loop, killer, ui, on_change=changed)
+    loop.periodic.append(save)
     if options.live if options.live is not None else os.isatty(options.console_fd):
         _attach_live(loop, console, manager, secrets, colour)
     loop.install_signals()
@@ -177,7 +192,7 @@ def _run(
         loop.run(manager)
     finally:
         loop.restore_signals()
-        save()
+        save(force=True)
     code = manager.result()
     if log_errors and code == 0:
         ui.error("the run's logs are incomplete: " + "; ".join(log_errors))
@@ -205,11 +220,10 @@ def _attach_live(
 
     area = LiveArea(lambda: manager.records.values(), loop.logs, secrets, colour)
     console.before_flush, console.after_flush = area.erase, area.draw
-    loop.idle_interval = 0.25
 
     def redraw() -> None:
         _update(manager.records.values(), loop)
         console.write(None, b"", True)
         console.flush()
 
-    loop.on_idle = redraw
+    loop.periodic.append(redraw)
