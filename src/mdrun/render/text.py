@@ -63,8 +63,10 @@ def print_plan(plan: Plan, console: Console, show_secrets: bool = False) -> None
     )
     console.print(header)
     console.print(_environment(plan, show_secrets))
+    # Without colour, highlighting would change nothing but cost a pygments lexer per body.
+    highlight = console.color_system is not None and not console.no_color
     for planned in plan.blocks:
-        console.print(_block(planned, scrub))
+        console.print(_block(planned, scrub, highlight))
 
 
 def _environment(plan: Plan, show_secrets: bool) -> Text:
@@ -83,7 +85,7 @@ def _environment(plan: Plan, show_secrets: bool) -> Text:
     return text
 
 
-def _block(planned: PlannedBlock, scrub: Scrub) -> Group:
+def _block(planned: PlannedBlock, scrub: Scrub, highlight: bool) -> Group:
     block, verdict = planned.block, planned.verdict
     head = Text.assemble(
         (f"{block.index:>3}  ", "bold"),
@@ -101,12 +103,11 @@ def _block(planned: PlannedBlock, scrub: Scrub) -> Group:
     extra = option_words(planned)
     if extra:
         details.append(Text("options: " + " ".join(extra), style="dim"))
-    body = Syntax(
-        block.body.rstrip("\n"),
-        "bash",
-        theme="ansi_dark",
-        background_color="default",
-        word_wrap=True,
+    source = block.body.rstrip("\n")
+    body: Syntax | Text = (
+        Syntax(source, "bash", theme="ansi_dark", background_color="default", word_wrap=True)
+        if highlight
+        else Text(source)
     )
     details.append(Padding(body, (0, 0, 0, 2)))
     # Padding, not leading spaces, so that wrapped lines keep the indent too.
