@@ -195,10 +195,19 @@ def test_async_blocks_start_with_the_environment_at_their_position() -> None:
 
 
 def test_finally_blocks_see_the_final_environment() -> None:
-    cleanup = make_block(1, 'if [ -n "$TMPDIR_MADE" ]; then rm -r x; fi', cleanup=True)
-    p = plan(runbook(cleanup, "export TMPDIR_MADE=1"), env())
+    cleanup = make_block(1, 'if [ -n "$KEEP" ]; then rm -r x; fi', cleanup=True)
+    p = plan(runbook(cleanup, "export TMPDIR_MADE=1"), env(KEEP="1"))
     assert [pb.block.index for pb in p.blocks] == [1, 2]
     assert p.blocks[0].verdict.kind == "run"
+    assert p.blocks[0].env["TMPDIR_MADE"].value == "1"
+
+
+def test_finally_verdict_must_hold_wherever_the_run_stops() -> None:
+    cleanup = make_block(1, 'if [ -n "$TMPDIR_MADE" ]; then rm -r x; fi', cleanup=True)
+    p = plan(runbook(cleanup, "export TMPDIR_MADE=1"), env())
+    verdict = p.blocks[0].verdict
+    assert verdict.kind == "unknown"
+    assert verdict.reason.startswith("run if the run completes, but not if it stops earlier")
 
 
 def test_source_and_eval_make_every_later_variable_unknown() -> None:

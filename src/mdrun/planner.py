@@ -21,20 +21,37 @@ def plan(runbook: Runbook, env: Environment) -> Plan:
     """Plan `runbook` against the initial environment `env` (see `envinput`)."""
     state = FlowState(dict(env))
     planned: dict[int, PlannedBlock] = {}
-    cleanups: list[Block] = []
+    cleanups: list[tuple[Block, int]] = []
+    states = [state]  # the state after each sync block: where a run may stop
     for block in runbook.blocks:
         if block.options.cleanup:
-            cleanups.append(block)
+            cleanups.append((block, len(states) - 1))
             continue
         planned[block.index], after = _plan_block(block, state)
         if block.mode == "sync":
             state = after
-    for block in cleanups:
-        planned[block.index], after = _plan_block(block, state)
+            states.append(state)
+    for block, registered in cleanups:
+        planned[block.index], after = _plan_cleanup(block, state, states[registered:-1])
         if block.mode == "sync":
             state = after
     ordered = tuple(planned[b.index] for b in runbook.blocks)
     return Plan(runbook, ordered, dict(env))
+
+
+def _plan_cleanup(
+    block: Block, state: FlowState, earlier: list[FlowState]
+) -> tuple[PlannedBlock, FlowState]:
+    """A `finally=true` block runs after the run ends, which may be at any sync block after
+    the one that registered it: its verdict holds only if it is the same for all of them."""
+    planned, after = _plan_block(block, state)
+    kind = planned.verdict.kind
+    if kind != "unknown" and any(decide(block, s.scope()).verdict.kind != kind for s in earlier):
+        reason = (
+            f"{kind} if the run completes, but not if it stops earlier ({planned.verdict.reason})"
+        )
+        planned = PlannedBlock(block, Verdict("unknown", reason), state.env)
+    return planned, after
 
 
 def _plan_block(block: Block, state: FlowState) -> tuple[PlannedBlock, FlowState]:
