@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import re
+import select
+import signal
 import stat
 import subprocess
 from pathlib import Path
@@ -38,35 +40,52 @@ def gpu_body() -> str:
     return block.body
 
 
-def stand_in(tmp_path: Path, output: str) -> Path:
-    """A stand-in `nvidia-smi` that records its arguments and prints `output` once."""
+def stand_in(tmp_path: Path, output: str, first_rc: int = 0, hold: float = 0) -> Path:
+    """A stand-in `nvidia-smi`: its first call records its arguments, prints `output` and
+    exits `first_rc`; later calls wait `hold` seconds, then fail as a lost GPU does (exit 9),
+    which ends the block's sampling loop."""
     bindir = tmp_path / "bin"
     bindir.mkdir(exist_ok=True)
     (tmp_path / "smi-output.txt").write_text(output)
     script = bindir / "nvidia-smi"
     script.write_text(
         "#!/bin/sh\n# stand-in for nvidia-smi (tests/test_gpu_format.py)\n"
+        f'if [ -e "{tmp_path}/smi-called" ]; then sleep {hold}; exit 9; fi\n'
+        f'touch "{tmp_path}/smi-called"\n'
         f'printf "%s\\n" "$@" > "{tmp_path}/smi-args.txt"\n'
         f'cat "{tmp_path}/smi-output.txt"\n'
+        f"exit {first_rc}\n"
     )
     script.chmod(script.stat().st_mode | stat.S_IXUSR)
     return bindir
 
 
-def run_block(tmp_path: Path, output: str, **env: str) -> str:
-    """Run the GPU block against the stand-in; return its stdout."""
-    bindir = stand_in(tmp_path, output)
+def block_env(bindir: Path, **env: str) -> dict[str, str]:
+    """This environment with the stand-in first on PATH and one GPU."""
     base = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "KUBE_CONTEXT")}
-    full_env = {**base, "PATH": f"{bindir}:{base['PATH']}", "NUM_GPUS": "1", **env}
+    return {
+        **base,
+        "PATH": f"{bindir}:{base['PATH']}",
+        "NUM_GPUS": "1",
+        "METRICS_INTERVAL": "0.1",
+        **env,
+    }
+
+
+def run_block(tmp_path: Path, output: str, first_rc: int = 0, **env: str) -> str:
+    """Run the GPU block against the stand-in until nvidia-smi fails; return its stdout."""
+    bindir = stand_in(tmp_path, output, first_rc)
     proc = subprocess.run(
         ["bash", "-c", gpu_body()],
-        env=full_env,
+        env=block_env(bindir, **env),
         capture_output=True,
         text=True,
         timeout=30,
         check=False,
     )
-    assert proc.returncode == 0, proc.stderr
+    # The stand-in's failure (its first call's or the next's) must be the block's, so that
+    # restart=on-failure can take over.
+    assert proc.returncode == 9, proc.stderr
     return proc.stdout
 
 
@@ -94,11 +113,35 @@ def test_one_line_per_metric_with_the_captured_values(tmp_path: Path, capture: s
 
 
 def test_the_query_matches_the_captures_columns(tmp_path: Path) -> None:
-    run_block(tmp_path, "", NO_COLOR="1", METRICS_INTERVAL="3")
-    args = (tmp_path / "smi-args.txt").read_text().split("\n")
-    assert f"--query-gpu={QUERY}" in args
-    assert "--format=csv,noheader" in args
-    assert args[args.index("-l") + 1] == "3"
+    run_block(tmp_path, "", NO_COLOR="1")
+    args = (tmp_path / "smi-args.txt").read_text().splitlines()
+    # one sample per call: with -l, nvidia-smi block-buffers into a pipe
+    assert args == [f"--query-gpu={QUERY}", "--format=csv,noheader"]
+
+
+def test_a_sample_is_shown_before_the_next_one_is_taken(tmp_path: Path) -> None:
+    row = (CAPTURES / "nvidia-smi-load.csv").read_text().splitlines()[-1]
+    bindir = stand_in(tmp_path, row + "\n", hold=20)
+    proc = subprocess.Popen(
+        ["bash", "-c", gpu_body()],
+        env=block_env(bindir, NO_COLOR="1"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        assert proc.stdout is not None
+        received = b""
+        while received.count(b"\n") < 3:
+            ready, _, _ = select.select([proc.stdout], [], [], 10)
+            assert ready, f"only {received!r} while nvidia-smi holds its next sample"
+            received += os.read(proc.stdout.fileno(), 65536)
+        lines = received.decode().splitlines()
+        assert lines[0].startswith(row.split(", ")[0] + " GPU utilization")
+        assert "GPU temperature" in lines[2]
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
 
 
 def test_each_metric_has_its_colour(tmp_path: Path) -> None:
@@ -126,7 +169,7 @@ def test_temperature_colour_follows_the_heat(tmp_path: Path) -> None:
 
 def test_nvidia_smi_errors_pass_through(tmp_path: Path) -> None:
     message = "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver."
-    assert run_block(tmp_path, message + "\n", NO_COLOR="1") == message + "\n"
+    assert run_block(tmp_path, message + "\n", first_rc=9, NO_COLOR="1") == message + "\n"
 
 
 def test_samples_are_also_written_for_the_stream_consumer(tmp_path: Path) -> None:
