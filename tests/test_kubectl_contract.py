@@ -107,12 +107,17 @@ def test_requests_show_what_each_pod_asked_for(tmp_path: Path) -> None:
 
 
 def test_gpu_lines_from_pods_carry_the_pod_name(tmp_path: Path) -> None:
-    out, calls = run_block(tmp_path, "gpu-utilization", NUM_GPUS="1", NO_COLOR="1")
-    assert all("nvidia-smi" in c for c in calls[1:]) and len(calls) == 1 + len(PODS)
+    # The stand-in cuts each pod's sampling loop short with `timeout`: exit 124 is expected.
+    out, calls = run_block(tmp_path, "gpu-utilization", (0, 124), NUM_GPUS="1", NO_COLOR="1")
+    assert len(calls) == 1 + len(PODS)
+    for call in calls[1:]:
+        script, query, interval = call[call.index("-c") + 1 :]
+        assert "nvidia-smi" in script and query.startswith("timestamp,utilization.gpu,")
+        assert interval == "1"
     rows = (CAPTURES / "nvidia-smi-load.csv").read_text().splitlines()
     for pod in PODS:
         mine = [line for line in out.splitlines() if line.startswith(f"{pod} ")]
-        assert len(mine) == 3 * len(rows)
+        assert mine and len(mine) % (3 * len(rows)) == 0, out
         assert mine[2] == f"{pod} {rows[0].split(', ')[0]} GPU temperature  35 C"
 
 
