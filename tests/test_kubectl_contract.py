@@ -107,8 +107,8 @@ def test_requests_show_what_each_pod_asked_for(tmp_path: Path) -> None:
 
 
 def test_gpu_lines_from_pods_carry_the_pod_name(tmp_path: Path) -> None:
-    # The stand-in cuts each pod's sampling loop short with `timeout`: exit 124 is expected.
-    out, calls = run_block(tmp_path, "gpu-utilization", (0, 124), NUM_GPUS="1", NO_COLOR="1")
+    # The stand-in lets each pod's sampling loop run 1.5 s: one or two samples per pod.
+    out, calls = run_block(tmp_path, "gpu-utilization", NUM_GPUS="1", NO_COLOR="1")
     assert len(calls) == 1 + len(PODS)
     for call in calls[1:]:
         script, query, interval = call[call.index("-c") + 1 :]
