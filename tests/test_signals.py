@@ -29,6 +29,20 @@ ESCAPING = "sleep 1000 & setsid sleep 1000 & (setsid bash -c 'sleep 1000 & exit'
 IGNORES_TERM = "trap '' TERM; sleep 1000 & sleep 1000"
 
 
+STARTED: list[subprocess.Popen[bytes]] = []
+
+
+@pytest.fixture(autouse=True)
+def _kill_leftovers() -> Any:
+    """A failed test must not leave mdrun running: SIGKILL lets its watchdog clean up."""
+    yield
+    while STARTED:
+        proc = STARTED.pop()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
 class Mdrun:
     def __init__(self, tmp_path: Path, blocks: list[list[Any]], **options: Any) -> None:
         self.logs = tmp_path / "logs"
@@ -41,6 +55,7 @@ class Mdrun:
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
         )
+        STARTED.append(self.proc)
         self.run_id = ""
 
     def wait_for(self, processes: int, timeout: float = 10.0) -> None:
@@ -140,3 +155,10 @@ def test_the_watchdog_exits_quietly_after_a_clean_run(tmp_path: Path) -> None:
     m = Mdrun(tmp_path, [["a", "true"]])
     assert m.proc.wait(timeout=10) == 0
     assert os.path.exists(m.logs / "a.log")
+
+
+def test_a_grandchild_that_never_stops_writing_does_not_hang_the_run(tmp_path: Path) -> None:
+    m = Mdrun(tmp_path, [["a", "yes > /dev/stdout &\nsleep 0.2"], ["b", "echo after"]], grace=0.5)
+    assert m.proc.wait(timeout=20) == 0
+    assert (m.logs / "b.log").read_bytes() == b"after\n"
+    assert (m.logs / "a.log").stat().st_size > 0

@@ -26,6 +26,7 @@ from mdrun.printer import BlockLog, ConsoleOut, Sink, prefixes
 from mdrun.process import Child, ChildSpec, Spawner
 
 _READ_SIZE = 1 << 18
+_DRAIN_READS = 8  # 2 MiB: more than a pipe (1 MiB) or pty buffer holds
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 _PERIOD = 0.25
 _MIN_WAKE_GAP = 0.01
@@ -250,8 +251,11 @@ class Loop:
     def _drain(self, child: Child) -> None:
         """Everything the child wrote before exiting, before anyone hears it exited."""
         for fd, _ in child.streams:
-            while fd in self.readers and self._read(fd):
-                pass
+            # Bounded: a grandchild that keeps writing (`yes &`) must not keep us here; what
+            # the child wrote before exiting is at most one pipe buffer.
+            for _ in range(_DRAIN_READS):
+                if fd not in self.readers or not self._read(fd):
+                    break
 
 
 class _LineMatcher:

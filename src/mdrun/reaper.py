@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -67,7 +68,7 @@ def signal_all(groups: set[int], run_id: str, sig: int) -> int:
     return alive
 
 
-def _watch(run_id: str, grace: float) -> None:
+def _watch(run_id: str, grace: float, temp_dir: str) -> None:
     groups: set[int] = set()
     done = False
     for raw in sys.stdin.buffer:
@@ -78,6 +79,7 @@ def _watch(run_id: str, grace: float) -> None:
             groups.add(int(line[2:]))
     if done:
         return
+    shutil.rmtree(temp_dir, ignore_errors=True)  # the blocks' scripts: runbook text, maybe secrets
     signal_all(groups, run_id, signal.SIGTERM)
     deadline = time.monotonic() + grace
     while time.monotonic() < deadline and signal_all(groups, run_id, 0):
@@ -91,10 +93,10 @@ def _watch(run_id: str, grace: float) -> None:
 class Watchdog:
     """mdrun's side of the watchdog: start it, tell it about groups, dismiss it."""
 
-    def __init__(self, run_id: str, grace: float) -> None:
+    def __init__(self, run_id: str, grace: float, temp_dir: str) -> None:
         read_end, self._write_end = os.pipe()
         self.process = subprocess.Popen(
-            [sys.executable, "-S", os.path.abspath(__file__), run_id, str(grace)],
+            [sys.executable, "-S", os.path.abspath(__file__), run_id, str(grace), temp_dir],
             stdin=read_end,
             start_new_session=True,  # a terminal's Ctrl-C must not reach it
             env={k: v for k, v in os.environ.items() if k != RUN_ID_VAR},
@@ -126,4 +128,4 @@ class Watchdog:
 if __name__ == "__main__":
     for _sig in (signal.SIGINT, signal.SIGHUP, signal.SIGPIPE):
         signal.signal(_sig, signal.SIG_IGN)
-    _watch(sys.argv[1], float(sys.argv[2]))
+    _watch(sys.argv[1], float(sys.argv[2]), sys.argv[3])

@@ -135,7 +135,7 @@ def run_plan(plan: Plan, options: RunOptions) -> int:
     temp_dir = tempfile.mkdtemp(prefix="mdrun-")
     become_subreaper()
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a size limit must fail writes, not kill us
-    watchdog = Watchdog(run_id, options.grace)
+    watchdog = Watchdog(run_id, options.grace, temp_dir)
     try:
         code = _run(plan, options, log_dir, run_id, temp_dir, watchdog)
     except BaseException:
