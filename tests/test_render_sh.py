@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import pty
+import select
 import subprocess
 import time
 from pathlib import Path
@@ -141,7 +143,8 @@ def test_exit_90_stops_successfully_and_failure_stops_with_1(tmp_path: Path) -> 
 def test_interrupted_script_stops_its_jobs(tmp_path: Path) -> None:
     text = "```shell {name=bg async=true}\nexec sleep 31339\n```\n\n```shell {name=wait}\nsleep 30\n```\n"
     script = _script(tmp_path, text)
-    env = {"PATH": os.environ["PATH"], "MDRUN_LOG_DIR": str(tmp_path / "logs")}
+    # A long grace: the jobs die at TERM, so the script must not sit the grace out.
+    env = {"PATH": os.environ["PATH"], "MDRUN_LOG_DIR": str(tmp_path / "logs"), "MDRUN_GRACE": "40"}
     proc = subprocess.Popen(["bash", str(script)], cwd=tmp_path, env=env, text=True)
     deadline = time.monotonic() + 10
     while not _survivors("31339") and time.monotonic() < deadline:
@@ -160,3 +163,54 @@ def test_interrupted_script_stops_its_jobs(tmp_path: Path) -> None:
 def test_secret_values_redacted_unless_asked() -> None:
     assert SECRET not in render_plan(sample_plan(), "sh")
     assert f"export API_TOKEN={SECRET}" in render_plan(sample_plan(), "sh", show_secrets=True)
+
+
+CTRL_C = """\
+```shell {name=early-cleanup finally=true}
+echo cleanup-ran
+```
+
+```shell {name=bg async=true}
+echo bg-started; exec sleep 31341
+```
+
+```shell {name=fg}
+echo fg-started; sleep 31342; echo fg-after
+```
+
+```shell {name=late-cleanup finally=true}
+echo NOT-REACHED
+```
+"""
+
+
+def test_ctrl_c_on_a_terminal(tmp_path: Path) -> None:
+    """Ctrl-C on a real terminal: the sync block stops, the job's group is stopped, the finally
+    block registered before the interruption runs, exit 130."""
+    script = _script(tmp_path, CTRL_C)
+    pid, fd = pty.fork()
+    if pid == 0:  # pragma: no cover - the child
+        os.environ.update(MDRUN_LOG_DIR=str(tmp_path / "logs"), MDRUN_GRACE="40")
+        os.execvp("bash", ["bash", str(script)])
+    output = _read_until(fd, b"fg-started", 10)
+    os.write(fd, b"\x03")
+    output += _read_until(fd, b"cleanup-ran", 10)
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    assert os.waitstatus_to_exitcode(status) == 130
+    assert b"[early-cleanup] cleanup-ran" in output
+    assert b"fg-after" not in output and b"NOT-REACHED" not in output
+    assert _survivors("31341") == [] and _survivors("31342") == []
+
+
+def _read_until(fd: int, marker: bytes, seconds: float) -> bytes:
+    seen = b""
+    deadline = time.monotonic() + seconds
+    while marker not in seen and time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.05)
+        if ready:
+            try:
+                seen += os.read(fd, 4096)
+            except OSError:
+                break
+    return seen

@@ -82,14 +82,23 @@ __mdrun_ready() {
     done
 }
 
+# Whether any of the process groups given still has a live process. kill -0 also counts zombies,
+# and orphaned ones linger where PID 1 does not reap (containers): ask ps about those.
+__mdrun_alive() {
+    local pid any=0
+    for pid in "$@"; do kill -0 -- "-$pid" 2>/dev/null && any=1; done
+    ((any)) || return 1
+    command -v ps >/dev/null || return 0
+    ps -e -o pgid= -o stat= 2>/dev/null |
+        awk -v groups=" $* " 'index(groups, " " $1 " ") && $2 !~ /^Z/ { found = 1 } END { exit !found }'
+}
+
 __mdrun_stop_jobs() {
-    local pid alive i
+    local pid i
     ((${#__mdrun_jobs[@]})) || return 0
     for pid in "${__mdrun_jobs[@]}"; do kill -TERM -- "-$pid" 2>/dev/null; done
     for ((i = 0; i < __mdrun_grace * 10; i++)); do
-        alive=0
-        for pid in "${__mdrun_jobs[@]}"; do kill -0 -- "-$pid" 2>/dev/null && alive=1; done
-        ((alive)) || break
+        __mdrun_alive "${__mdrun_jobs[@]}" || break
         sleep 0.1
     done
     for pid in "${__mdrun_jobs[@]}"; do kill -KILL -- "-$pid" 2>/dev/null; done
@@ -104,7 +113,7 @@ __mdrun_on_exit() {
     # A block that called exit left its output pipe open: close it so that it drains.
     exec >&"$__mdrun_stdout" 2>&"$__mdrun_stderr"
     if [ -n "${__mdrun_fd-}" ]; then
-        exec {__mdrun_fd}>&- 2>/dev/null
+        exec {__mdrun_fd}>&-
         __mdrun_drain "$__mdrun_pipe"
     fi
     __mdrun_stop_jobs
