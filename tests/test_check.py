@@ -182,3 +182,10 @@ def test_cli_exit_codes(tmp_path: Path) -> None:
     assert result.stdout.startswith("spin.md:2: MD003: ")  # relative to the working directory
     missing = _mdrun("check", "nope.md", cwd=tmp_path)
     assert missing.returncode == 2 and "Traceback" not in missing.stderr
+
+
+def test_mojibake_still_found_when_the_runbook_does_not_load(tmp_path: Path) -> None:
+    runbook = _write(tmp_path, {"rb.md": f'--8<-- "missing.md"\n\necho "{MOJIBAKE}"\n'})
+    found = _check(runbook)
+    assert [line.split(": ")[1] for line in found] == ["MD001", "MD005"]
+    assert found[1].startswith(f"{tmp_path}/rb.md:3: MD005: ")

@@ -21,7 +21,7 @@ from mdrun.errors import MdrunError
 from mdrun.lint import Finding
 from mdrun.lint.inputs import find_dead_guards
 from mdrun.lint.loops import find_spinning_loops
-from mdrun.lint.mojibake import find_mojibake
+from mdrun.lint.mojibake import find_mojibake, find_mojibake_in_file
 from mdrun.lint.shellcheck import find_shellcheck, shellcheck_path
 from mdrun.model import LoadOptions, Runbook
 
@@ -42,7 +42,8 @@ def check_runbook(path: str, options: LoadOptions, use_shellcheck: bool = True) 
     try:
         runbook = load_runbook(path, options)
     except MdrunError as exc:
-        return [_load_finding(path, exc)]
+        # The rest needs the whole runbook; mojibake can still be found in the file itself.
+        return sorted({_load_finding(path, exc), *find_mojibake_in_file(path)})
     binary = shellcheck_path() if use_shellcheck else None
     return sorted(set(_lint(runbook, binary)))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from mdrun.lint import Finding
-from mdrun.model import Document
+from mdrun.model import Document, Origin, SourceLocation
 
 CODE = "MD005"
 # Runs of non-ASCII characters; each run is tried as cp1252-encoded UTF-8.
@@ -53,14 +53,32 @@ def _decode_at(run: str, i: int) -> tuple[str, int]:
 
 
 def find_mojibake(document: Document) -> list[Finding]:
-    """One finding per line that holds mojibake, with the repaired text suggested."""
+    """One finding per mojibake run, at its file and line, with the repaired text suggested."""
+    return _scan(document.text, document.origins)
+
+
+def find_mojibake_in_file(path: str) -> list[Finding]:
+    """The same for one file read as is: used when the runbook does not load as a whole."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except (OSError, UnicodeDecodeError):
+        return []
+    from mdrun.sources import display_path
+
+    shown = display_path(path)  # the loader's spelling, so that findings sort together
+    origins = tuple((SourceLocation(shown, n),) for n in range(1, text.count("\n") + 2))
+    return _scan(text, origins)
+
+
+def _scan(text: str, origins: tuple[Origin, ...]) -> list[Finding]:
     findings = []
-    for index, line in enumerate(document.text.split("\n")):
+    for index, line in enumerate(text.split("\n")):
         for match in _RUN.finditer(line):
             fixed = _repair_run(match.group(0))
-            if fixed != match.group(0) and index < len(document.origins):
+            if fixed != match.group(0) and index < len(origins):
                 message = (
                     f'"{match.group(0)}" looks like UTF-8 read as cp1252; did you mean "{fixed}"?'
                 )
-                findings.append(Finding.at(document.origins[index], CODE, message))
+                findings.append(Finding.at(origins[index], CODE, message))
     return findings
