@@ -11,7 +11,6 @@
 # Not enforced here: timeout= on sync blocks, pty=. Secret values are redacted.
 
 __mdrun_grace=${MDRUN_GRACE:-5}
-
 __mdrun_logdir=${MDRUN_LOG_DIR:-.mdrun/runs/$(date +%Y%m%dT%H%M%S)}
 mkdir -p -m 0700 -- "$__mdrun_logdir" || exit 2
 __mdrun_logdir=$(cd -- "$__mdrun_logdir" && pwd) || exit 2

@@ -9,11 +9,16 @@ and above all on what is redacted.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from mdrun.model import Environment, EnvValue, Plan
 from mdrun.redact import REDACTED, is_secret
+
+if TYPE_CHECKING:
+    import jinja2
 
 __all__ = ["FORMATS", "REDACTED", "is_secret", "render_plan"]
 
@@ -131,3 +136,26 @@ def counts(plan: Plan) -> dict[str, int]:
     for planned in plan.blocks:
         result[planned.verdict.kind] += 1
     return result
+
+
+def with_newline(body: str) -> str:
+    """`body` ending with a newline (an empty body stays empty), ready to paste before a closer."""
+    return body if not body or body.endswith("\n") else body + "\n"
+
+
+@functools.lru_cache(maxsize=1)
+def templates() -> jinja2.Environment:
+    """The Jinja2 environment for templates/*.j2, built once per process.
+
+    Autoescape is off: the outputs are Markdown and bash, not HTML. Each template makes its own
+    insertions safe (longer fences, shlex quoting)."""
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("mdrun.render", "templates"),
+        autoescape=False,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )

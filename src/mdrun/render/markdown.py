@@ -9,10 +9,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import jinja2
-
 from mdrun.model import Plan, PlannedBlock, format_origin
-from mdrun.render import counts, planned_environment, scrubber, shown_variables
+from mdrun.render import (
+    Scrub,
+    counts,
+    planned_environment,
+    scrubber,
+    shown_variables,
+    templates,
+    with_newline,
+)
+from mdrun.render.plan_json import block_dict
 from mdrun.render.text import option_words
 
 _FENCE_OPEN = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
@@ -56,34 +63,18 @@ class Segment:
     """Template data for a block."""
 
 
-def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("mdrun.render", "templates"),
-        autoescape=False,  # Markdown output; fences are made safe by `fence_for` instead.
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        undefined=jinja2.StrictUndefined,
+FILTERS = {"code": inline_code, "cell": _cell, "value": _value, "text": escape_text}
+
+
+def _block_data(planned: PlannedBlock, scrub: Scrub) -> dict[str, object]:
+    data: dict[str, object] = dict(block_dict(planned, scrub))
+    data.update(
+        origin=format_origin(planned.block.origin),
+        options=option_words(planned),
+        body=with_newline(planned.block.body),
+        fence=fence_for(planned.block.body),
     )
-    env.filters.update(code=inline_code, cell=_cell, value=_value, text=escape_text)
-    return env
-
-
-def _block_data(planned: PlannedBlock, plan: Plan, show_secrets: bool) -> dict[str, object]:
-    block, verdict = planned.block, planned.verdict
-    return {
-        "index": block.index,
-        "name": block.name,
-        "mode": block.mode,
-        "language": block.language,
-        "verdict": verdict.kind,
-        "reason": scrubber(plan, show_secrets)(verdict.reason),
-        "branch": verdict.branch,
-        "origin": format_origin(block.origin),
-        "options": option_words(planned),
-        "body": block.body if block.body.endswith("\n") or not block.body else block.body + "\n",
-        "fence": fence_for(block.body),
-    }
+    return data
 
 
 def fence_spans(plan: Plan) -> list[tuple[int, int]] | None:
@@ -125,11 +116,13 @@ def _segments(plan: Plan, blocks: list[dict[str, object]]) -> list[Segment]:
 
 def render_markdown(plan: Plan, show_secrets: bool = False) -> str:
     """The plan as one Markdown document, for a pull request or a review."""
-    blocks = [_block_data(planned, plan, show_secrets) for planned in plan.blocks]
+    scrub = scrubber(plan, show_secrets)
+    blocks = [_block_data(planned, scrub) for planned in plan.blocks]
     merged = planned_environment(plan)
     variables = shown_variables(merged, show_secrets, everything=False)
-    template = _environment().get_template("plan.md.j2")
-    return template.render(
+    env = templates()
+    env.filters.update(FILTERS)  # idempotent; the environment is shared with the sh render
+    return env.get_template("plan.md.j2").render(
         runbook=plan.runbook.path,
         tally={"blocks": len(plan.blocks), **counts(plan)},
         blocks=blocks,

@@ -11,10 +11,16 @@ import math
 import re
 import shlex
 
-import jinja2
-
 from mdrun.model import Block, Environment, Plan, PlannedBlock, format_origin
-from mdrun.render import PROCESS_SOURCE, Scrub, counts, is_secret, scrubber
+from mdrun.render import (
+    PROCESS_SOURCE,
+    Scrub,
+    counts,
+    is_secret,
+    scrubber,
+    templates,
+    with_newline,
+)
 
 DEFAULT_GRACE = 5
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -43,7 +49,7 @@ def _header(planned: PlannedBlock, scrub: Scrub) -> list[str]:
 
 def _guarded(block: Block) -> str:
     """The body, inside `if WHEN; then … fi` when the block has a `when=` guard."""
-    body = block.body if block.body.endswith("\n") or not block.body else block.body + "\n"
+    body = with_newline(block.body)
     if block.options.when is None:
         return body
     return f"if {block.options.when}\nthen\n{body}fi\n"
@@ -149,17 +155,16 @@ def environment_lines(env: Environment, show_secrets: bool) -> list[str]:
 
 def render_sh(plan: Plan, show_secrets: bool = False, grace: int = DEFAULT_GRACE) -> str:
     """The plan as a bash script (see the module docstring and the script's own header)."""
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("mdrun.render", "templates"),
-        autoescape=False,  # a shell script; every inserted value is shlex-quoted or a comment
-        keep_trailing_newline=True,
-        undefined=jinja2.StrictUndefined,
-    )
-    prelude = env.get_template("prelude.sh.j2").render(
-        runbook=_comment(plan.runbook.path),
-        tally={"blocks": len(plan.blocks), **counts(plan)},
-        grace=grace,
-        show_secrets=show_secrets,
+    # Every value inserted into the prelude is a number or a comment (see `_comment`).
+    prelude = (
+        templates()
+        .get_template("prelude.sh.j2")
+        .render(
+            runbook=_comment(plan.runbook.path),
+            tally={"blocks": len(plan.blocks), **counts(plan)},
+            grace=grace,
+            show_secrets=show_secrets,
+        )
     )
     scrub = scrubber(plan, show_secrets)
     lines = environment_lines(plan.initial_env, show_secrets)
