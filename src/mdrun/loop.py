@@ -29,7 +29,7 @@ _READ_SIZE = 1 << 18
 _DRAIN_READS = 8  # 2 MiB: more than a pipe (1 MiB) or pty buffer holds
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 _PERIOD = 0.25
-_MIN_WAKE_GAP = 0.01
+_MIN_WAKE_GAP = 0.02
 _MANY_STREAMS = 16
 _MAX_POLL = 1.0
 """Longest sleep without a deadline: a safety net should a SIGCHLD ever be coalesced away."""
