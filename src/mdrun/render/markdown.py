@@ -19,8 +19,7 @@ from mdrun.render import (
     templates,
     with_newline,
 )
-from mdrun.render.plan_json import block_dict
-from mdrun.render.text import option_words
+from mdrun.render.plan_json import block_dict, option_words
 
 _FENCE_OPEN = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 

@@ -32,6 +32,18 @@ def option_dict(options: BlockOptions) -> dict[str, JsonValue]:
     return {_OPTION_KEYS.get(f.name, f.name): getattr(options, f.name) for f in fields(options)}
 
 
+def option_words(planned: PlannedBlock) -> list[str]:
+    """Attributes that differ from their defaults, as `key=value` in the info-string spelling."""
+    defaults = option_dict(type(planned.block.options)())
+    words = []
+    for key, value in option_dict(planned.block.options).items():
+        if key in ("name", "async") or value == defaults[key]:
+            continue
+        shown = str(value).lower() if isinstance(value, bool) else str(value)
+        words.append(f"{key}={shown}")
+    return words
+
+
 def origin_list(origin: Origin) -> list[JsonValue]:
     """An include chain as `[{path, line}, ...]`, outermost first."""
     return [{"path": loc.path, "line": loc.line} for loc in origin]

@@ -6,14 +6,18 @@ import io
 import os
 import shutil
 import sys
+from typing import TYPE_CHECKING
 
 from rich.console import Console, Group
 from rich.padding import Padding
-from rich.syntax import Syntax
 from rich.text import Text
 
 from mdrun.model import Plan, PlannedBlock, format_origin
 from mdrun.render import Scrub, counts, scrubber, shown_variables
+from mdrun.render.plan_json import option_words
+
+if TYPE_CHECKING:
+    from rich.syntax import Syntax
 
 VERDICT_STYLE = {"run": "bold green", "skip": "dim", "unknown": "bold yellow"}
 MODE_STYLE = {"sync": "cyan", "async": "magenta"}
@@ -104,25 +108,11 @@ def _block(planned: PlannedBlock, scrub: Scrub, highlight: bool) -> Group:
     if extra:
         details.append(Text("options: " + " ".join(extra), style="dim"))
     source = block.body.rstrip("\n")
-    body: Syntax | Text = (
-        Syntax(source, "bash", theme="ansi_dark", background_color="default", word_wrap=True)
-        if highlight
-        else Text(source)
-    )
+    body: Syntax | Text = Text(source)
+    if highlight:
+        from rich.syntax import Syntax  # pulls in pygments: only when there is colour to show
+
+        body = Syntax(source, "bash", theme="ansi_dark", background_color="default", word_wrap=True)
     details.append(Padding(body, (0, 0, 0, 2)))
     # Padding, not leading spaces, so that wrapped lines keep the indent too.
     return Group(Text(""), head, Padding(Group(*details), (0, 0, 0, INDENT)))
-
-
-def option_words(planned: PlannedBlock) -> list[str]:
-    """Attributes that differ from their defaults, as `key=value` in the info-string spelling."""
-    from mdrun.render.plan_json import option_dict
-
-    defaults = option_dict(type(planned.block.options)())
-    words = []
-    for key, value in option_dict(planned.block.options).items():
-        if key in ("name", "async") or value == defaults[key]:
-            continue
-        shown = str(value).lower() if isinstance(value, bool) else str(value)
-        words.append(f"{key}={shown}")
-    return words
