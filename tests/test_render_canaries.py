@@ -97,3 +97,17 @@ def test_the_canaries_are_live(tmp_path: Path) -> None:
     )  # fmt: skip
     touched = {p.name for p in tmp_path.iterdir() if p.name.startswith("canary")}
     assert {"canary-1", "canary-2", "canary-8", "canary-9"} <= touched
+
+
+@pytest.mark.parametrize("command", [["plan", "--format", "sh"], ["check"]], ids=["plan", "check"])
+def test_nothing_executes_from_include_paths(tmp_path: Path, command: list[str]) -> None:
+    runbook = tmp_path / "rb.md"
+    runbook.write_text(f'# x\n\n--8<-- "$(touch {tmp_path}/canary-p).md"\n\n```shell\necho\n```\n')
+    result = subprocess.run(
+        [sys.executable, "-m", "mdrun", *command, str(runbook)], cwd=tmp_path,
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    # plan: the include is a user error (exit 2); check: it is a finding (exit 1).
+    assert result.returncode == (1 if command == ["check"] else 2), result.stderr
+    assert "not found" in result.stdout + result.stderr
+    assert not any(p.name.startswith("canary") for p in tmp_path.iterdir())
