@@ -38,6 +38,7 @@ exec sleep 31337
 ```
 
 ```shell {name=use}
+sleep 31340 &
 echo "use $GREETING $LOCAL $(basename "$PWD") token=$DB_PASSWORD"
 ```
 
@@ -121,6 +122,7 @@ def test_script_runs_like_mdrun_run(tmp_path: Path) -> None:
     assert (logs / "ticker.log").read_text() == "tick hello\nready-line\n"
     time.sleep(0.2)
     assert _survivors("31337") == [] and _survivors("31338") == []
+    assert _survivors("31340") == []  # left in the background by a sync block
 
 
 def test_redacted_secret_must_come_from_the_environment(tmp_path: Path) -> None:

@@ -94,6 +94,10 @@ __mdrun_alive() {
 
 __mdrun_stop_jobs() {
     local pid i
+    # Processes a sync block left in the background (`cmd &`) are jobs of this shell too.
+    for pid in $(jobs -p); do
+        [[ " ${__mdrun_jobs[*]} " == *" $pid "* ]] || kill -TERM "$pid" 2>/dev/null
+    done
     ((${#__mdrun_jobs[@]})) || return 0
     for pid in "${__mdrun_jobs[@]}"; do kill -TERM -- "-$pid" 2>/dev/null; done
     for ((i = 0; i < __mdrun_grace * 10; i++)); do
