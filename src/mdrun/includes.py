@@ -155,11 +155,11 @@ class Expander:
         if ctx.source.is_url and not is_link:
             return  # downloaded text may not reach local files; pymdownx skips these too
         source, path = self._source(target.path, is_link, loc, ctx)
-        lines, locs = self._select(source, target, loc, ctx)
-        prefix = ctx.prefix + space.expandtabs(TAB_LENGTH)
-        inner = _Context(source, path, chain, prefix, target.section is not None)
-        self.enter(source.key, chain)
+        self.enter(source.key, chain)  # a cycle says more than a missing section in it
         try:
+            lines, locs = self._select(source, target, loc, ctx)
+            prefix = ctx.prefix + space.expandtabs(TAB_LENGTH)
+            inner = _Context(source, path, chain, prefix, target.section is not None)
             self._expand(lines, locs, inner)
         finally:
             self.active.pop()
