@@ -74,7 +74,7 @@ def run_demo(
 
 def job_lines(tmp_path: Path) -> list[str]:
     """The job's log as the dashboard served it, line by line."""
-    logs = json.loads((tmp_path / "api-logs.json").read_text())["logs"]
+    logs: str = json.loads((tmp_path / "api-logs.json").read_text())["logs"]
     lines = logs.splitlines()
     assert [line for line in lines if line.startswith("demo line")] == [
         f"demo line {i} of {LINES}" for i in range(1, LINES + 1)
