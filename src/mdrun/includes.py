@@ -224,6 +224,11 @@ def paused_gc() -> Iterator[None]:
     try:
         yield
     finally:
+        if gc.get_freeze_count() == 0:
+            # Move the new objects straight to the oldest generation (two list splices), so
+            # re-enabling does not start with a scan of everything expansion just made.
+            gc.freeze()
+            gc.unfreeze()
         if was_enabled:
             gc.enable()
 
