@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import stat
 import subprocess
@@ -145,7 +146,7 @@ def test_required_async_failure_fails_the_run(tmp_path: Path) -> None:
 def test_restart_on_failure_stops_after_max_restarts(tmp_path: Path) -> None:
     opts = {"is_async": True, "restart": "on-failure", "max_restarts": 2}
     r = run(
-        tmp_path, ("w", "echo run >> count; exit 1", opts), ("a", "sleep 1"), restart_backoff=0.05
+        tmp_path, ("w", "echo run >> count; exit 1", opts), ("a", "sleep 2"), restart_backoff=0.05
     )
     assert r.code == 0
     assert (tmp_path / "count").read_text() == "run\n" * 3
@@ -230,7 +231,9 @@ def test_live_area_draws_status_lines_and_no_color_is_honoured(
     r = run(tmp_path, ("w", body, {"is_async": True}), ("a", "sleep 0.8"), live=True)
     assert r.code == 0
     assert "● w running" in r.text and "lines" in r.text
-    assert "line 6 ***" in r.text  # the status line redacts secrets; the log stays raw
+    assert re.search(
+        r"line \d \*\*\*", r.text
+    )  # the status line redacts secrets; the log stays raw
     assert b"\x1b[3" not in r.console  # no colour codes (cursor movement only)
     assert b"line 6 hunter22\n" in r.log("w")
     assert "mdrun summary" in r.text

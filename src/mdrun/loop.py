@@ -24,6 +24,7 @@ from mdrun.manager import Manager
 from mdrun.manifest import log_name
 from mdrun.printer import BlockLog, ConsoleOut, Sink, prefixes
 from mdrun.process import Child, ChildSpec, Spawner
+from mdrun.ready import LineMatcher, poll_url
 
 _READ_SIZE = 1 << 18
 _DRAIN_READS = 8  # 2 MiB: more than a pipe (1 MiB) or pty buffer holds
@@ -87,13 +88,13 @@ class Loop:
         """Call `done` once a line of `name` matches `ready`, or once the URL answers 2xx."""
         if ready.startswith(("http://", "https://")):
             threading.Thread(
-                target=_poll_url,
+                target=poll_url,
                 args=(ready, timeout, lambda: self.call_soon(lambda: self._call(done))),
                 daemon=True,
             ).start()
             return
         sinks = self._sinks_for(name)
-        watcher = _LineMatcher(re.compile(ready), lambda: self._call(done), sinks)
+        watcher = LineMatcher(re.compile(ready), lambda: self._call(done), sinks)
         for sink in sinks:
             sink.watchers.append(watcher)
 
@@ -258,39 +259,5 @@ class Loop:
                     break
 
 
-class _LineMatcher:
-    """A `ready=` regex searched in each line (and the current partial line) of a block."""
-
-    def __init__(self, pattern: re.Pattern[str], done: Callable[[], None], sinks: tuple[Sink, ...]):
-        self.pattern, self.done, self.sinks = pattern, done, sinks
-        self.partial = {id(s): b"" for s in sinks}
-
-    def __call__(self, sink: Sink, chunk: bytes) -> None:
-        data = self.partial[id(sink)] + chunk
-        lines = data.split(b"\n")
-        self.partial[id(sink)] = lines[-1][-65536:]
-        for line in lines:
-            if self.pattern.search(line.decode(errors="replace")):
-                for s in self.sinks:
-                    s.watchers.remove(self)
-                self.done()
-                return
-
-
 def _note(signum: int, frame: object) -> None:
     """Signal handler: the wake-up fd already carries the signal number."""
-
-
-def _poll_url(url: str, timeout: float, done: Callable[[], None]) -> None:
-    import requests
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            answer = requests.get(url, timeout=min(2.0, max(0.1, deadline - time.monotonic())))
-            if 200 <= answer.status_code < 300:
-                done()
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)

@@ -92,7 +92,9 @@ class BlockLog:
 
     def __init__(self, path: str, on_error: Callable[[BlockLog, OSError], None]) -> None:
         self.path = path
-        self.fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
+        # Truncated: a reused --log-dir must not mix runs. Restarts share this one open file.
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND | os.O_CLOEXEC
+        self.fd = os.open(path, flags, 0o600)
         self.lines = 0
         """Newline count over everything the block wrote."""
         self.bytes = 0

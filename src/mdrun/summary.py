@@ -55,8 +55,10 @@ class LiveArea:
         logs: Mapping[str, BlockLog],
         secrets: list[str],
         colour: bool,
+        fd: int = 1,
     ) -> None:
         self._records, self._logs, self._secrets, self._colour = records, logs, secrets, colour
+        self.fd = fd
         self._drawn = 0
         self._cache = b""
         self._rendered_at = 0.0
@@ -75,7 +77,8 @@ class LiveArea:
         return self._cache
 
     def _render(self) -> bytes:
-        size = os.get_terminal_size(1) if os.isatty(1) else os.terminal_size((100, 24))
+        fd = self.fd
+        size = os.get_terminal_size(fd) if os.isatty(fd) else os.terminal_size((100, 24))
         rows = [r for r in self._records() if r.mode == "async" and r.status != "pending"]
         room = max(1, size.lines // 2)
         out = io.StringIO()

@@ -218,7 +218,7 @@ def _attach_live(
 ) -> None:
     from mdrun.summary import LiveArea
 
-    area = LiveArea(lambda: manager.records.values(), loop.logs, secrets, colour)
+    area = LiveArea(lambda: manager.records.values(), loop.logs, secrets, colour, console.fd)
     console.before_flush, console.after_flush = area.erase, area.draw
 
     def redraw() -> None:
