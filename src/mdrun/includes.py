@@ -84,9 +84,9 @@ class Expander:
         self.active.append(key)
 
     def _expand(self, lines: list[str], locs: list[SourceLocation], ctx: _Context) -> None:
-        hits = [i for i, line in enumerate(lines) if "8<" in line]
+        hits = [i for i, line in enumerate(lines) if "8<" in line] if ctx.source.marked else []
         if not hits:
-            self._plain(lines, locs, ctx)  # most files include nothing: copy them whole
+            self._plain(lines, locs, ctx.prefix, ctx.chain)  # nothing to expand: copy it whole
             return
         block = False
         pos = 0
@@ -96,17 +96,19 @@ class Expander:
                 for i in range(pos, hit):
                     self._path_line(lines[i], locs[i], ctx)
             elif pos < hit:
-                self._plain(lines[pos:hit], locs[pos:hit], ctx)
+                self._plain(lines[pos:hit], locs[pos:hit], ctx.prefix, ctx.chain)
             if hit == len(lines):
                 break
             block = self._marker_line(lines[hit], locs[hit], ctx, block)
             pos = hit + 1
 
-    def _plain(self, lines: list[str], locs: list[SourceLocation], ctx: _Context) -> None:
+    def _plain(
+        self, lines: list[str], locs: list[SourceLocation], prefix: str, chain: Origin
+    ) -> None:
         # map() over bound C methods keeps the per-line work out of the interpreter loop;
         # zip(locs) yields the 1-tuples that extend the chain.
-        self.lines += map(ctx.prefix.__add__, lines) if ctx.prefix else lines
-        self.origins += map(ctx.chain.__add__, zip(locs))
+        self.lines += map(prefix.__add__, lines) if prefix else lines
+        self.origins += map(chain.__add__, zip(locs))
 
     def _emit(self, line: str, loc: SourceLocation, ctx: _Context) -> None:
         self.lines.append(ctx.prefix + line)
@@ -158,9 +160,12 @@ class Expander:
         self.enter(source.key, chain)  # a cycle says more than a missing section in it
         try:
             lines, locs = self._select(source, target, loc, ctx)
-            prefix = ctx.prefix + space.expandtabs(TAB_LENGTH)
-            inner = _Context(source, path, chain, prefix, target.section is not None)
-            self._expand(lines, locs, inner)
+            prefix = ctx.prefix + space.expandtabs(TAB_LENGTH) if space else ctx.prefix
+            if source.marked:
+                inner = _Context(source, path, chain, prefix, target.section is not None)
+                self._expand(lines, locs, inner)
+            else:
+                self._plain(lines, locs, prefix, chain)
         finally:
             self.active.pop()
 

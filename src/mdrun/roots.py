@@ -224,4 +224,5 @@ def read_source(found: Found, location: SourceLocation, chain: Origin) -> Source
 def make_source(found: Found, data: bytes, location: SourceLocation, chain: Origin) -> Source:
     """A `Source` from a found file's bytes."""
     text = decode(data, found.shown, (*chain, location))
-    return Source(found.real, found.shown, text.split("\n") if text else [])
+    lines = text.split("\n") if text else []
+    return Source(found.real, found.shown, lines, marked="8<" in text)

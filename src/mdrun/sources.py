@@ -72,6 +72,8 @@ class Source:
     """Its text split on newlines (an empty file has no lines)."""
     is_url: bool = False
     """Fetched over https; its own local includes are ignored, as pymdownx does."""
+    marked: bool = True
+    """Whether any line may hold a marker (contains `8<`); False lets expansion copy it whole."""
     _locs: list[SourceLocation] | None = field(default=None, repr=False)
 
     @property
