@@ -12,10 +12,7 @@ each level, so the cost is linear in the size of the output.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import os
-from collections.abc import Iterator
 
 from mdrun.errors import IncludeError
 from mdrun.markers import (
@@ -29,7 +26,7 @@ from mdrun.markers import (
 )
 from mdrun.model import LoadOptions, Origin, SourceLocation
 from mdrun.roots import Roots, make_source, read_source
-from mdrun.sources import Source, display_path, locations
+from mdrun.sources import Source, display_path, locations, paused_gc
 
 MAX_DEPTH = 64
 """Includes nested deeper than this are an error (pymdownx gives up silently near the
@@ -214,28 +211,6 @@ class Expander:
                 f"section {target.section!r} not found in {source.shown}", loc, ctx.chain
             )
         return found
-
-
-@contextlib.contextmanager
-def paused_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building origins.
-
-    Expansion makes a few container objects per output line and no reference cycles; left on,
-    the collector rescans the growing heap over and over (a quarter of the time on a large
-    corpus) for nothing.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if gc.get_freeze_count() == 0:
-            # Move the new objects straight to the oldest generation (two list splices), so
-            # re-enabling does not start with a scan of everything expansion just made.
-            gc.freeze()
-            gc.unfreeze()
-        if was_enabled:
-            gc.enable()
 
 
 class _Context:

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 
 from mdrun.errors import IncludeError, UsageError
 from mdrun.frontmatter import Frontmatter, split_frontmatter
-from mdrun.includes import Expander, paused_gc
+from mdrun.includes import Expander
 from mdrun.model import Document, LoadOptions, Origin, SourceLocation
-from mdrun.sources import Source, decode, display_path, locations
+from mdrun.sources import Source, decode, display_path, locations, paused_gc
 
 if TYPE_CHECKING:
     from mdrun.model import Runbook
