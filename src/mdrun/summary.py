@@ -41,6 +41,16 @@ def _console(file: object, colour: bool, width: int | None = None) -> Console:
     )
 
 
+def terminal_size(fd: int, default_columns: int = 100) -> tuple[int, int]:
+    """Columns and lines of the terminal on `fd`; defaults where it is none or reports 0x0
+    (a pty nobody sized, as under `script` or `pty.fork`)."""
+    try:
+        size = os.get_terminal_size(fd)
+    except OSError:
+        return default_columns, 24
+    return size.columns or default_columns, size.lines or 24
+
+
 def _duration(record: BlockRecord) -> str:
     seconds = record.duration
     return "" if seconds is None else f"{seconds:.1f}s"
@@ -60,6 +70,7 @@ class LiveArea:
         self._records, self._logs, self._secrets, self._colour = records, logs, secrets, colour
         self.fd = fd
         self._drawn = 0
+        self._shown = 0
         self._cache = b""
         self._rendered_at = 0.0
 
@@ -69,20 +80,20 @@ class LiveArea:
         return f"\x1b[{lines}F\x1b[J".encode() if lines else b""
 
     def draw(self) -> bytes:
-        """The area, re-rendered at most 4 times a second."""
+        """The area, re-rendered at most 4 times a second, and whenever a block starts."""
         now = time.monotonic()
-        if now - self._rendered_at >= 0.25:
-            self._cache, self._rendered_at = self._render(), now
+        shown = sum(1 for r in self._records() if r.mode == "async" and r.status != "pending")
+        if now - self._rendered_at >= 0.25 or shown != self._shown:
+            self._cache, self._rendered_at, self._shown = self._render(), now, shown
         self._drawn = self._cache.count(b"\n")
         return self._cache
 
     def _render(self) -> bytes:
-        fd = self.fd
-        size = os.get_terminal_size(fd) if os.isatty(fd) else os.terminal_size((100, 24))
+        columns, lines = terminal_size(self.fd)
         rows = [r for r in self._records() if r.mode == "async" and r.status != "pending"]
-        room = max(1, size.lines // 2)
+        room = max(1, lines // 2)
         out = io.StringIO()
-        console = _console(out, self._colour, size.columns - 1)
+        console = _console(out, self._colour, columns - 1)
         for record in rows[:room]:
             console.print(self._line(record), no_wrap=True, overflow="ellipsis")
         if len(rows) > room:
@@ -119,6 +130,5 @@ def print_summary(records: Iterable[BlockRecord], fd: int, colour: bool) -> None
             r.log or "",
         )
     out = io.StringIO()
-    width = os.get_terminal_size(fd).columns if os.isatty(fd) else 120
-    _console(out, colour, width).print(table)
+    _console(out, colour, terminal_size(fd, 120)[0]).print(table)
     os.write(fd, out.getvalue().encode())

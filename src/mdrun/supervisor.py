@@ -193,6 +193,11 @@ def _run(
     finally:
         loop.restore_signals()
         save(force=True)
+        if console.after_flush is not None:  # the live area goes; the summary replaces it
+            console.after_flush = None
+            console.write(None, b"", True)
+            console.flush()
+            console.before_flush = None
     code = manager.result()
     if log_errors and code == 0:
         ui.error("the run's logs are incomplete: " + "; ".join(log_errors))
