@@ -16,11 +16,11 @@ import os
 
 from mdrun.errors import IncludeError
 from mdrun.markers import (
-    MARKER,
-    SECTION,
     Target,
     TargetError,
+    marker_pattern,
     parse_target,
+    section_pattern,
     select_ranges,
     select_section,
 )
@@ -113,7 +113,7 @@ class Expander:
 
     def _marker_line(self, line: str, loc: SourceLocation, ctx: _Context, block: bool) -> bool:
         """Handle a line containing `8<`; return whether a block is open after it."""
-        m = MARKER.match(line)
+        m = marker_pattern().match(line)
         if m is not None:
             if m["escape"]:
                 self._emit(line.replace(";", "", 1), loc, ctx)
@@ -125,7 +125,7 @@ class Expander:
         if block:
             self._path_line(line, loc, ctx)
             return block
-        s = SECTION.search(line) if not ctx.in_section else None
+        s = section_pattern().search(line) if not ctx.in_section else None
         if s is None:
             self._emit(line, loc, ctx)
         elif line[s.start()] == ";":

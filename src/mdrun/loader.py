@@ -9,12 +9,12 @@ import os
 from typing import TYPE_CHECKING
 
 from mdrun.errors import IncludeError, UsageError
-from mdrun.frontmatter import Frontmatter, split_frontmatter
 from mdrun.includes import Expander
 from mdrun.model import Document, LoadOptions, Origin, SourceLocation
 from mdrun.sources import Source, decode, display_path, locations, paused_gc
 
 if TYPE_CHECKING:
+    from mdrun.frontmatter import Frontmatter
     from mdrun.model import Runbook
 
 
@@ -59,9 +59,11 @@ def _read(path: str, shown: str, chain: Origin) -> str:
 
 def _load_into(expander: Expander, path: str, chain: Origin) -> Frontmatter:
     """Append the runbook at `path` (imports first) to the expander's output."""
+    from mdrun.frontmatter import NONE, split_frontmatter
+
     shown = display_path(path, expander.roots.cwd)
     lines = _read(path, shown, chain).split("\n")
-    head = split_frontmatter(lines, shown)
+    head = split_frontmatter(lines, shown) if lines[0].startswith("---") else NONE
     key = os.path.realpath(path)
     expander.enter(key, chain)
     try:
