@@ -9,6 +9,7 @@ import socket
 import stat
 import subprocess
 import sys
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,13 @@ class Result:
         return data
 
 
-def run(tmp_path: Path, *blocks: Any, skip: set[str] = frozenset(), **options: Any) -> Result:  # type: ignore[assignment]
+def run(
+    tmp_path: Path,
+    *blocks: Any,
+    skip: Collection[str] = (),
+    unknown: Collection[str] = (),
+    **options: Any,
+) -> Result:
     logs = tmp_path / "logs"
     out = tmp_path / "console.out"
     fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
@@ -44,7 +51,8 @@ def run(tmp_path: Path, *blocks: Any, skip: set[str] = frozenset(), **options: A
     os.chdir(tmp_path)
     try:
         code = run_plan(
-            plan(*blocks, skip=skip), RunOptions(log_dir=str(logs), console_fd=fd, **options)
+            plan(*blocks, skip=skip, unknown=unknown),
+            RunOptions(log_dir=str(logs), console_fd=fd, **options),
         )
     finally:
         os.chdir(cwd)
@@ -72,6 +80,12 @@ def test_failing_block_stops_with_its_name_origin_and_exit_code(tmp_path: Path) 
     assert "block 'a' (runbook.md:10) failed with exit code 1" in r.text
     assert r.log("a") == b"one\n" and not (r.logs / "b.log").exists()
     assert [b["status"] for b in r.manifest()["blocks"]] == ["failed", "not-run"]
+
+
+def test_unknown_verdicts_run_and_their_own_guard_decides(tmp_path: Path) -> None:
+    body = 'if [ "$(echo yes)" = yes ]; then echo guarded-in; fi'
+    r = run(tmp_path, ("u", body), ("v", "echo also"), unknown={"u", "v"})
+    assert r.code == 0 and r.log("u") == b"guarded-in\n" and r.log("v") == b"also\n"
 
 
 def test_exit_90_stops_successfully_and_skipped_blocks_are_reported(tmp_path: Path) -> None:

@@ -111,6 +111,8 @@ class Watchdog:
         """mdrun cleaned up itself: let the watchdog exit without signalling anything."""
         self._send("done\n")
         self.close()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=1.0)  # it exits at once; reap it rather than leak it
 
     def close(self) -> None:
         """Close the pipe; without `dismiss` first, the watchdog stops the run's processes."""

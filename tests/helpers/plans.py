@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from mdrun.model import (
@@ -24,14 +25,20 @@ def block(name: str, body: str, index: int = 1, **options: Any) -> Block:
 
 
 def plan(
-    *specs: tuple[str, str] | tuple[str, str, dict[str, Any]], skip: set[str] = frozenset()
-) -> Plan:  # type: ignore[assignment]
+    *specs: tuple[str, str] | tuple[str, str, dict[str, Any]],
+    skip: Collection[str] = (),
+    unknown: Collection[str] = (),
+) -> Plan:
     """`plan(("a", "echo a"), ("b", "sleep 1", {"is_async": True}))`."""
     planned = []
     for i, spec in enumerate(specs, start=1):
-        options: dict[str, Any] = spec[2] if len(spec) > 2 else {}  # type: ignore[misc]
+        options: dict[str, Any] = spec[2] if len(spec) > 2 else {}
         b = block(spec[0], spec[1], i, **options)
-        verdict = Verdict("skip", "FOO is unset") if spec[0] in skip else Verdict("run", "no guard")
+        verdict = Verdict("run", "no guard")
+        if spec[0] in skip:
+            verdict = Verdict("skip", "FOO is unset")
+        elif spec[0] in unknown:
+            verdict = Verdict("unknown", "FOO comes from a command substitution")
         planned.append(PlannedBlock(b, verdict, {}))
     blocks = tuple(p.block for p in planned)
     runbook = Runbook("runbook.md", Document("runbook.md", "", ()), blocks)

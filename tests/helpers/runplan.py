@@ -17,7 +17,7 @@ def main(path: str) -> int:
     with open(path, encoding="utf-8") as f:
         spec = json.load(f)
     blocks = [tuple(b) for b in spec["blocks"]]
-    return run_plan(plan(*blocks), RunOptions(**spec.get("options", {})))  # type: ignore[arg-type]
+    return run_plan(plan(*blocks), RunOptions(**spec.get("options", {})))
 
 
 if __name__ == "__main__":
