@@ -251,3 +251,14 @@ def test_live_area_draws_status_lines_and_no_color_is_honoured(
     assert b"\x1b[3" not in r.console  # no colour codes (cursor movement only)
     assert b"line 6 hunter22\n" in r.log("w")
     assert "mdrun summary" in r.text
+
+
+def test_a_partial_line_then_death_is_kept_and_reported(tmp_path: Path) -> None:
+    r = run(tmp_path, ("a", "printf 'half a line'; kill -9 $$"), ("b", "echo never"))
+    assert r.code == 1 and r.log("a") == b"half a line"
+    assert "[a] half a line\n" in r.text and "killed by SIGKILL" in r.text
+
+
+def test_a_child_closing_its_output_but_running_on_is_waited_for(tmp_path: Path) -> None:
+    r = run(tmp_path, ("a", "echo bye; exec >&- 2>&-; sleep 0.5; exit 3"))
+    assert r.code == 1 and r.log("a") == b"bye\n" and "exit code 3" in r.text
