@@ -198,6 +198,7 @@ def _run(
             console.write(None, b"", True)
             console.flush()
             console.before_flush = None
+        loop.close()
     code = manager.result()
     if log_errors and code == 0:
         ui.error("the run's logs are incomplete: " + "; ".join(log_errors))
