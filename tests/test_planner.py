@@ -228,13 +228,19 @@ def test_cd_makes_pwd_unknown() -> None:
     assert after["PWD"].value is None
 
 
-def test_unparseable_block_that_may_export_opens_the_environment() -> None:
-    body = 'case "$X" in\n  a) export Y=1;;\nesac'
-    p = plan(runbook(body, 'if [ -n "$Y" ]; then echo; fi'), env())
+def test_unparseable_block_makes_what_it_may_set_maybe_set() -> None:
+    body = 'case "$X" in\n  a) export Y=1;;\n  b) read -r Z; unset W;;\nesac'
+    guard = 'if [ -n "${name}" ]; then echo; fi'
+    names = ("Y", "Z", "W", "OTHER")
+    p = plan(runbook(body, *(guard.format(name=n) for n in names)), env(W="1"))
     assert p.blocks[0].verdict.kind == "run"
-    assert p.blocks[1].verdict.kind == "unknown"
+    kinds = [pb.verdict.kind for pb in p.blocks[1:]]
+    assert kinds == ["unknown", "unknown", "unknown", "skip"]
+    assert p.blocks[1].verdict.reason.startswith("Y is only maybe set (maybe changed by block")
     quiet = plan(runbook("case $X in a) echo;; esac", 'if [ -n "$Y" ]; then echo; fi'), env())
     assert quiet.blocks[1].verdict.kind == "skip"
+    opened = plan(runbook("case $X in a) source f;; esac", '[ -n "$Y" ] && echo'), env())
+    assert opened.blocks[1].verdict.kind == "unknown"
 
 
 def test_environment_after() -> None:

@@ -12,8 +12,8 @@ from __future__ import annotations
 from mdrun.envflow import Flow
 from mdrun.flowstate import FlowState
 from mdrun.guards import Decision, decide
-from mdrun.model import Block, Environment, Plan, PlannedBlock, Runbook, Verdict
-from mdrun.shellast import may_change_env
+from mdrun.model import Block, Environment, EnvValue, Plan, PlannedBlock, Runbook, Verdict
+from mdrun.shellast import changed_names, may_change_env
 from mdrun.shellscope import Scope
 
 
@@ -66,9 +66,22 @@ def _after(block: Block, decision: Decision, state: FlowState) -> FlowState:
     work = state.copy()
     if decision.parsed is None:
         if may_change_env(block.body):
-            work.opened_by = f'block "{block.name}", which could not be parsed'
+            _maybe_changed(block, work)
         return work.next_block()
     return Flow(block, decision.parsed).paths(decision.paths, work).next_block()
+
+
+def _maybe_changed(block: Block, state: FlowState) -> None:
+    """A body bashlex cannot parse: what it may set becomes maybe set, value unknown."""
+    why = f'block "{block.name}", which could not be parsed'
+    names = changed_names(block.body)
+    if names is None:
+        state.opened_by = why
+        return
+    for name in names:
+        old = state.env.get(name)
+        state.env[name] = EnvValue(old.value if old else None, f"maybe changed by {why}", False)
+        state.unset_by.pop(name, None)
 
 
 def environment_after(

@@ -53,6 +53,29 @@ def may_change_env(source: str) -> bool:
     return _MAY_CHANGE_ENV.search(source) is not None
 
 
+_OPENS_ALL = re.compile(r"\b(?:source|eval)\b|(?:^|[\s;&|({])\.\s")
+_STATEMENT = re.compile(
+    r"\b(?:export|declare|typeset|readonly|local|unset|read|mapfile|readarray|getopts|let"
+    r"|printf|for|select)\b([^;&|\n]*)|\(\(([^)]*)\)\)"
+)
+_ASSIGNED = re.compile(
+    r"(?:^|[\s;&|({])([A-Za-z_][A-Za-z0-9_]*)\+?=|\$\{([A-Za-z_][A-Za-z0-9_]*):?="
+)
+_NAME_TOKEN = re.compile(r"(?<![\w$-])([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def changed_names(source: str) -> set[str] | None:
+    """Names that text bashlex cannot parse might set, export or unset (over-approximated:
+    every name-like word after `export`, `read`, `unset`...), or None when it might change
+    any name (`source`, `eval`)."""
+    if _OPENS_ALL.search(source):
+        return None
+    names = {m.group(1) or m.group(2) for m in _ASSIGNED.finditer(source)}
+    for match in _STATEMENT.finditer(source):
+        names.update(_NAME_TOKEN.findall(match.group(1) or match.group(2) or ""))
+    return names
+
+
 @functools.lru_cache(maxsize=4096)
 def parse(source: str) -> Parsed:
     """Parse `source` (cached: guards, planner and renders ask for the same bodies); raises
