@@ -100,6 +100,9 @@ def _parse_range(item: str) -> tuple[int | None, int | None]:
         end = int(rest[0]) if rest and rest[0] else None
     except ValueError:
         raise TargetError(f"bad line range {item!r}") from None
+    # pymdownx quietly includes nothing for `f:9:3`; a reversed range is always a typo.
+    if start is not None and end is not None and 0 < end < start:
+        raise TargetError(f"bad line range {item!r}: it ends before it starts")
     # Line numbers are 1-based; negative ones count from the end and are resolved later.
     return (start if start is None or start < 0 else max(0, start - 1)), end
 
