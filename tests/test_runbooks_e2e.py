@@ -12,6 +12,7 @@ import importlib.util
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -42,10 +43,8 @@ printf '%s\\n' "$JOB_ID" "$RAY_DEMO_TMP" > "$E2E_DIR/ids.txt"
 """
 
 
-def run_demo(
-    tmp_path: Path, **env: str
-) -> tuple[subprocess.CompletedProcess[str], dict[str, object]]:
-    """Run the demo through mdrun in `tmp_path`; the process result and the run manifest."""
+def demo_command(tmp_path: Path, **env: str) -> tuple[list[str], dict[str, str]]:
+    """argv and environment that run the demo through mdrun in `tmp_path`."""
     (tmp_path / "e2e.md").write_text(WRAPPER)
     base = {
         k: v
@@ -65,11 +64,24 @@ def run_demo(
     }
     argv = [sys.executable, "-m", "mdrun", "run", "e2e.md", "--log-dir", "logs"]
     argv += ["--base-path", str(ROOT / "runbooks"), "--base-path", str(ROOT / "snippets")]
+    return argv, full_env
+
+
+def manifest_of(tmp_path: Path) -> dict[str, object]:
+    """The run's run.json."""
+    data: dict[str, object] = json.loads((tmp_path / "logs" / "run.json").read_text())
+    return data
+
+
+def run_demo(
+    tmp_path: Path, **env: str
+) -> tuple[subprocess.CompletedProcess[str], dict[str, object]]:
+    """Run the demo through mdrun in `tmp_path`; the process result and the run manifest."""
+    argv, full_env = demo_command(tmp_path, **env)
     proc = subprocess.run(
         argv, cwd=tmp_path, env=full_env, capture_output=True, text=True, timeout=220, check=False
     )
-    manifest = json.loads((tmp_path / "logs" / "run.json").read_text())
-    return proc, manifest
+    return proc, manifest_of(tmp_path)
 
 
 def job_lines(tmp_path: Path) -> list[str]:
@@ -82,13 +94,13 @@ def job_lines(tmp_path: Path) -> list[str]:
     return lines
 
 
-def assert_all_stopped(tmp_path: Path, manifest: dict[str, object]) -> None:
+def assert_all_stopped(tmp_path: Path, manifest: dict[str, object], ray_tmp: str = "") -> None:
     """Samplers stopped, Ray stopped, nothing of the run alive."""
     blocks = {b["name"]: b for b in manifest["blocks"]}  # type: ignore[attr-defined]
     for name in ("cpu-host", "memory-host"):
         assert blocks[name]["status"] == "stopped", blocks[name]
     assert blocks["stop-ray"]["status"] == "ok"
-    ray_tmp = (tmp_path / "ids.txt").read_text().split()[1]
+    ray_tmp = ray_tmp or (tmp_path / "ids.txt").read_text().split()[1]
     assert not Path(ray_tmp).exists()
     needle = f"MDRUN_RUN_ID={manifest['run_id']}".encode()
     for proc in Path("/proc").glob("[0-9]*"):
@@ -129,3 +141,20 @@ def test_stream_consumer_file(tmp_path: Path) -> None:
     memory = (consumer / "resources" / "memory.txt").read_text()
     assert re.search(r"memory used \d+ MiB", memory), memory
     assert_all_stopped(tmp_path, manifest)
+
+
+def test_interrupted_run_still_stops_ray(tmp_path: Path) -> None:
+    argv, env = demo_command(tmp_path, DEMO_LINES="400")
+    proc = subprocess.Popen(argv, cwd=tmp_path, env=env, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    seen: list[str] = []
+    for line in proc.stdout:  # the job is streaming: interrupt it mid-way
+        seen.append(line)
+        if line.startswith("[logs-console] demo line 3 of"):
+            proc.send_signal(signal.SIGINT)
+            break
+    rest = proc.stdout.read()
+    assert proc.wait(timeout=120) == 130, "".join(seen) + rest
+    assert "[mdrun] cleanup: stop-ray" in rest
+    ray_tmp = next(line.split()[-1] for line in seen if line.startswith("[prepare-ray] ray: "))
+    assert_all_stopped(tmp_path, manifest_of(tmp_path), ray_tmp)
