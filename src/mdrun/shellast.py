@@ -83,8 +83,10 @@ def parse(source: str) -> Parsed:
     if all(not ln.strip() or ln.lstrip().startswith("#") for ln in source.splitlines()):
         return Parsed(source, ())
     masked, conditionals = mask_conditionals(mask_arithmetic(source))
-    import bashlex  # imported late: it costs ~100 ms and `mdrun list` does not need it
+    # Imported late (`mdrun list` does not need it), with its parse tables cached.
+    from mdrun.bashlexcache import import_bashlex
 
+    bashlex = import_bashlex()
     try:
         nodes = bashlex.parse(masked)
     except Exception as exc:  # noqa: BLE001 - bashlex raises assorted types (NotImplementedError...)
