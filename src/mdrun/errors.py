@@ -80,7 +80,7 @@ def error_handler(verbose: bool = False, stream: TextIO | None = None) -> Iterat
     except BrokenPipeError:
         # stdout closed by a pager or `head`: not an error worth a traceback.
         raise SystemExit(EXIT_OK) from None
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - the one place a bug becomes exit 3
         if verbose:
             traceback.print_exc(file=out)
         else:

@@ -17,9 +17,37 @@ from mdrun.redact import REDACTED, is_secret
 # Variables bash sets itself whatever the environment says (SHLVL is incremented, PWD follows
 # the working directory...), and those it sets only when they are missing.
 _BASH_OWNED = frozenset(
-    "BASHOPTS BASHPID DIRSTACK EPOCHREALTIME EPOCHSECONDS EUID FUNCNAME GROUPS HISTCMD HOSTNAME"
-    " HOSTTYPE IFS LINENO MACHTYPE OLDPWD OPTERR OPTIND OSTYPE PIPESTATUS PPID PS4 PWD RANDOM"
-    " SECONDS SHELLOPTS SHLVL SRANDOM UID _".split()
+    [
+        "BASHOPTS",
+        "BASHPID",
+        "DIRSTACK",
+        "EPOCHREALTIME",
+        "EPOCHSECONDS",
+        "EUID",
+        "FUNCNAME",
+        "GROUPS",
+        "HISTCMD",
+        "HOSTNAME",
+        "HOSTTYPE",
+        "IFS",
+        "LINENO",
+        "MACHTYPE",
+        "OLDPWD",
+        "OPTERR",
+        "OPTIND",
+        "OSTYPE",
+        "PIPESTATUS",
+        "PPID",
+        "PS4",
+        "PWD",
+        "RANDOM",
+        "SECONDS",
+        "SHELLOPTS",
+        "SHLVL",
+        "SRANDOM",
+        "UID",
+        "_",
+    ]
 )
 _BASH_DEFAULTS = frozenset({"PATH", "SHELL", "TERM"})
 _PLAIN = re.compile(r"[\w./:@%+,=-]+")

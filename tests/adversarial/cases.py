@@ -116,7 +116,9 @@ CASES: tuple[Case, ...] = (
     ),
     Case(
         "fence-closes-in-includer",
-        _tree({"rb.md": f'# T\n--8<-- "a.md"\ntouch {CANARY}\n{FENCE}\n', "a.md": f"{FENCE}shell\n"}),
+        _tree(
+            {"rb.md": f'# T\n--8<-- "a.md"\ntouch {CANARY}\n{FENCE}\n', "a.md": f"{FENCE}shell\n"}
+        ),
         2,
         r"^a\.md:1: ",
     ),

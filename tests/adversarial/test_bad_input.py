@@ -23,6 +23,7 @@ def run_mdrun(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
         capture_output=True,
         text=True,
         timeout=60,
+        check=False,
         env={**os.environ, "NO_COLOR": "1"},
     )
 
