@@ -57,3 +57,10 @@ def test_a_block_killed_without_a_dump_keeps_the_previous_state(tmp_path: Path) 
     before = start(tmp_path)
     code, state = run_block(tmp_path, "export X=1\nkill -9 $$\n", before)
     assert code == -9 and state == before
+
+
+def test_a_dump_cut_short_is_ignored(tmp_path: Path) -> None:
+    previous = ShellState(env={"KEEP": "1"}, cwd="/")
+    state = tmp_path / "state"
+    state.write_bytes(b"/tmp\0PATH=/usr/bin\0HALF=wr")  # killed while its EXIT trap wrote
+    assert read_state(str(state), previous) == previous

@@ -262,3 +262,41 @@ def test_a_partial_line_then_death_is_kept_and_reported(tmp_path: Path) -> None:
 def test_a_child_closing_its_output_but_running_on_is_waited_for(tmp_path: Path) -> None:
     r = run(tmp_path, ("a", "echo bye; exec >&- 2>&-; sleep 0.5; exit 3"))
     assert r.code == 1 and r.log("a") == b"bye\n" and "exit code 3" in r.text
+
+
+def test_cleanup_sees_a_daemon_the_run_started_and_the_sweep_stops_it(tmp_path: Path) -> None:
+    # `ray start` daemonizes; `ray stop` in a finally block must still find it running.
+    r = run(
+        tmp_path,
+        ("stop", 'kill -0 "$(cat daemon.pid)" && echo alive-at-cleanup', {"cleanup": True}),
+        ("start", "setsid sleep 300 >/dev/null 2>&1 < /dev/null & echo $! > daemon.pid"),
+        ("main", "echo done"),
+    )
+    assert r.code == 0, r.text
+    assert r.log("stop") == b"alive-at-cleanup\n"
+    pid = int((tmp_path / "daemon.pid").read_text())
+    state = Path(f"/proc/{pid}/stat")
+    assert not state.exists() or state.read_text().split(") ")[1].startswith("Z")
+
+
+def test_when_is_checked_at_run_time_for_unknown_verdicts(tmp_path: Path) -> None:
+    # Planning could not decide (a command substitution before); the run must not guess "run".
+    r = run(
+        tmp_path,
+        ("set", "export ON=$(echo 1)"),
+        ("yes", "echo ran-yes", {"when": '[ -n "$ON" ]'}),
+        ("no", "echo ran-no", {"when": '[ -n "$NOPE" ]'}),
+        unknown={"yes", "no"},
+    )
+    assert r.code == 0, r.text
+    assert r.log("yes") == b"ran-yes\n"
+    assert b"ran-no" not in r.console
+    statuses = {b["name"]: b["status"] for b in r.manifest()["blocks"]}
+    assert statuses["no"] == "skipped", statuses
+
+
+def test_an_async_block_skipped_at_run_time_holds_nothing_back(tmp_path: Path) -> None:
+    opts = {"is_async": True, "when": '[ -n "$NOPE" ]', "ready": "^never", "ready_timeout": 20}
+    r = run(tmp_path, ("w", "sleep 30", opts), ("after", "echo after"), unknown={"w"})
+    assert r.code == 0, r.text
+    assert r.log("after") == b"after\n"

@@ -70,7 +70,7 @@ class Manager(RunState):
         opts = block.options
         cwd = os.path.join(self.shell.cwd, opts.cwd) if opts.cwd else self.shell.cwd
         pty = opts.pty or self.policy.pty
-        spec = ChildSpec(block.name, block.body, self.shell.env, cwd, pty, keep_state)
+        spec = ChildSpec(block.name, block.body, self.shell.env, cwd, pty, keep_state, opts.when)
         record.start, record.end, record.exit_code, record.signal = time.time(), None, None, None
         record.status = "running"
         try:
@@ -133,6 +133,11 @@ class Manager(RunState):
     def _async_exited(self, running: Running, code: int) -> None:
         opts, name = running.planned.block.options, running.planned.block.name
         if self.phase != "main":
+            return
+        if running.record.status == "skipped":
+            # Nothing to wait for: a skipped block holds nobody back.
+            if self.not_ready.pop(name, None) is not None:
+                self.advance()
             return
         wants = opts.restart == "always" or (opts.restart == "on-failure" and code != 0)
         if wants and running.record.restarts < opts.max_restarts:

@@ -12,6 +12,7 @@ import ctypes
 import fcntl
 import os
 import subprocess
+import sys
 import termios
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -39,6 +40,8 @@ class ChildSpec:
     """Pseudo-terminal instead of pipes (stdout and stderr are then one stream)."""
     keep_state: bool = False
     """Dump the shell state at exit (sync blocks) for `Child.shell_state`."""
+    when: str | None = None
+    """The block's `when=` condition, checked in the block's own shell before its body."""
 
 
 @dataclass(slots=True)
@@ -55,6 +58,12 @@ class Child:
     """Where the wrapper dumps the shell state."""
     temp_files: list[str] = field(default_factory=list)
     """Files to remove when the block is done."""
+    skip_path: str | None = None
+    """Created by the wrapper when `when=` was false at run time."""
+
+    def skipped(self) -> bool:
+        """Whether the block's `when=` condition was false, so its body never ran."""
+        return self.skip_path is not None and os.path.exists(self.skip_path)
 
     def signal(self, sig: int) -> None:
         """Signal the whole process group; a group already gone is not an error."""
@@ -98,10 +107,13 @@ class Spawner:
         stem = os.path.join(self._temp_dir, f"{self._count}")
         body_path, script_path = f"{stem}.body.sh", f"{stem}.sh"
         state_path = f"{stem}.state" if spec.keep_state else None
+        skip_path = f"{stem}.skipped" if spec.when else None
         _write_private(body_path, spec.body)
-        _write_private(script_path, wrapper_script(body_path, state_path))
+        _write_private(script_path, wrapper_script(body_path, state_path, spec.when, skip_path))
         env = dict(spec.env)
         env[RUN_ID_VAR] = self._run_id
+        # Runbooks that need Python (or a CLI installed beside mdrun) find the one running mdrun.
+        env.setdefault("MDRUN_PYTHON", sys.executable)
         if spec.pty:
             streams, child_fds = _pty_fds()
         else:
@@ -124,8 +136,8 @@ class Spawner:
             for fd in set(child_fds):
                 os.close(fd)
         self._on_group(popen.pid)
-        temp = [body_path, script_path] + ([state_path] if state_path else [])
-        return Child(popen.pid, streams, popen, state_path, temp)
+        temp = [body_path, script_path] + [p for p in (state_path, skip_path) if p]
+        return Child(popen.pid, streams, popen, state_path, temp, skip_path)
 
 
 def _pipe_fds() -> tuple[list[tuple[int, bool]], tuple[int, int]]:

@@ -32,6 +32,7 @@ class ChildLike(Protocol):
     def pid(self) -> int: ...
     def signal(self, sig: int) -> None: ...
     def shell_state(self, previous: ShellState) -> ShellState: ...
+    def skipped(self) -> bool: ...
 
 
 class IO(Protocol):
@@ -46,6 +47,7 @@ class IO(Protocol):
 class Killer(Protocol):
     """Everything the run started, including descendants that left their process group."""
 
+    def signal_groups(self, sig: int) -> None: ...
     def signal_all(self, sig: int) -> None: ...
     def alive(self) -> bool: ...
 
@@ -157,6 +159,9 @@ class RunState:
         if record.status in ("running", "restarting"):
             stopping = self.phase in ("stopping", "sweeping")
             record.status = "ok" if code == 0 else "stopped" if stopping else "failed"
+            if code == 0 and running.child.skipped():
+                record.status = "skipped"
+                self.ui.message(f"skipped {running.planned.block.name}: `when` is false")
 
     def begin_stop(self) -> None:
         """The main part is over: stop every async block, then run the cleanups."""
@@ -171,7 +176,9 @@ class RunState:
         self._terminate_everything()
 
     def _terminate_everything(self) -> None:
-        self.killer.signal_all(signal.SIGTERM)
+        # Before the cleanups only the blocks' own groups are stopped: a daemon that a sync block
+        # started on purpose (`ray start`) is the cleanup's to stop, and the sweep's after it.
+        self._signal(signal.SIGTERM)
         self.kill_at = self.clock() + self.policy.grace
         self.killed = False
         self.check_stopped()
@@ -180,16 +187,16 @@ class RunState:
         """Leave `stopping`/`sweeping` once no child runs and nothing of the run is alive."""
         if self.phase not in ("stopping", "sweeping") or self.running():
             return
+        if self.phase == "stopping":
+            self.phase = "cleanup"
+            self.run_next_cleanup()
+            return
         gave_up = self.killed and self.clock() >= self.kill_at + _GIVE_UP_AFTER_KILL
         if self.killer.alive() and not gave_up:
             return
         if gave_up:
             self.ui.error("some processes of the run could not be stopped")
-        if self.phase == "stopping":
-            self.phase = "cleanup"
-            self.run_next_cleanup()
-        else:
-            self.phase = "done"
+        self.phase = "done"
 
     def tick_stopping(self, now: float) -> None:
         """SIGKILL once the grace period is over."""
@@ -205,9 +212,15 @@ class RunState:
             if self.interrupts > 1:
                 self.cleanups.clear()
             return
-        self.killer.signal_all(signal.SIGKILL)
+        self._signal(signal.SIGKILL)
         self.killed = True
         self.kill_at = min(self.kill_at, self.clock())
+
+    def _signal(self, sig: int) -> None:
+        if self.phase == "sweeping":
+            self.killer.signal_all(sig)
+        else:
+            self.killer.signal_groups(sig)
 
     def run_next_cleanup(self) -> None:
         """Start the next registered `finally=true` block, or sweep when none is left."""

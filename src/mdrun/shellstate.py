@@ -15,6 +15,9 @@ import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+# Written last: a dump cut short (the block killed during its EXIT trap) lacks it and is ignored.
+_END = "__mdrun_state_end__"
+
 # Variables bash maintains itself: carrying them over would make SHLVL grow by one per block.
 _BASH_OWNED = frozenset({"SHLVL", "_", "OLDPWD"})
 
@@ -29,19 +32,33 @@ class ShellState:
     """Absolute working directory."""
 
 
-def wrapper_script(body_path: str, state_path: str | None) -> str:
-    """Bash source that runs `body_path` and, when `state_path` is set, dumps its state there."""
+def wrapper_script(
+    body_path: str,
+    state_path: str | None,
+    when: str | None = None,
+    skip_path: str | None = None,
+) -> str:
+    """Bash source that runs `body_path` and, when `state_path` is set, dumps its state there.
+
+    With `when`, the condition is tested first, in this shell: planning may have called it
+    unknown, and the environment at run time is the one that counts. When it is false the
+    wrapper creates `skip_path` and exits 0 without running the body.
+    """
     body = shlex.quote(body_path)
+    guard = ""
+    if when is not None and skip_path is not None:
+        guard = f"if ! {{\n{when}\n}}; then : > {shlex.quote(skip_path)}; exit 0; fi\n"
     if state_path is None:
-        return f"set -e\n. {body}\n"
+        return f"{guard}set -e\n. {body}\n"
     env_bin = shlex.quote(shutil.which("env") or "/usr/bin/env")
     state = shlex.quote(state_path)
     # The trap runs on `exit N` inside the body too; it keeps the block's exit status.
     trap = (
-        f"__mdrun_rc=$?; {{ printf '%s\\0' \"$PWD\"; {env_bin} -0; }} > {state} 2>/dev/null;"
+        f"__mdrun_rc=$?; {{ printf '%s\\0' \"$PWD\"; {env_bin} -0; printf {_END}; }}"
+        f" > {state} 2>/dev/null;"
         " exit $__mdrun_rc"
     )
-    return f"trap {shlex.quote(trap)} EXIT\nset -e\n. {body}\n"
+    return f"trap {shlex.quote(trap)} EXIT\n{guard}set -e\n. {body}\n"
 
 
 def read_state(state_path: str, previous: ShellState) -> ShellState:
@@ -53,7 +70,9 @@ def read_state(state_path: str, previous: ShellState) -> ShellState:
         return previous
     finally:
         _unlink(state_path)
-    fields = raw.split(b"\0")
+    if not raw.endswith(b"\0" + _END.encode()):
+        return previous
+    fields = raw[: -len(_END)].split(b"\0")
     if len(fields) < 2:
         return previous
     cwd = os.fsdecode(fields[0])

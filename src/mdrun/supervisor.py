@@ -67,8 +67,8 @@ class RunKiller:
         self.groups.add(pgid)
         self.watchdog.add_group(pgid)
 
-    def signal_all(self, sig: int) -> None:
-        """Signal every group and every process found by run id or parentage."""
+    def signal_groups(self, sig: int) -> None:
+        """Signal the blocks' process groups."""
         for pgid in list(self.groups):
             try:
                 os.killpg(pgid, sig)
@@ -76,6 +76,10 @@ class RunKiller:
                 self.groups.discard(pgid)
             except PermissionError:
                 pass
+
+    def signal_all(self, sig: int) -> None:
+        """Signal every group and every process found by run id or parentage."""
+        self.signal_groups(sig)
         signal_pids(self._stray(), sig)
 
     def alive(self) -> bool:

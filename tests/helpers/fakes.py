@@ -25,6 +25,9 @@ class FakeChild:
     def shell_state(self, previous: ShellState) -> ShellState:
         return self.state or previous
 
+    def skipped(self) -> bool:
+        return False
+
 
 class FakeIO:
     """Records spawns; `fail` names blocks whose start raises OSError."""
@@ -57,6 +60,9 @@ class FakeKiller:
     def __init__(self) -> None:
         self.sent: list[int] = []
         self.stray = 0
+
+    def signal_groups(self, sig: int) -> None:
+        self.sent.append(sig)
 
     def signal_all(self, sig: int) -> None:
         self.sent.append(sig)
