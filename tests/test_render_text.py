@@ -1,22 +1,35 @@
-"""The text render: golden files on the seed-shaped runbook, colour rules, redaction."""
+"""The text render: golden files on the seed-shaped runbook, colour rules, redaction.
+
+The golden files hold the plain render (what a pipe or NO_COLOR gets); the rich render, used on a
+colour terminal, is checked against it: same text wherever rich has no line to wrap.
+"""
 
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 
 import pytest
 from rich.console import Console
 
+from mdrun.model import Plan
 from mdrun.render import render_plan
+from mdrun.render.plain import render_plain
 from mdrun.render.text import print_plan, render_text
-from tests.render_golden import SITUATIONS, assert_golden, seedlike_plan
+from tests.render_golden import REPO, SEEDLIKE, SITUATIONS, assert_golden, seedlike_plan
 from tests.render_plans import SECRET, sample_plan
 
 
-def _plain(plan_text_source: object) -> str:
-    console = Console(record=True, width=100, color_system=None, file=io.StringIO())
-    print_plan(plan_text_source, console)  # type: ignore[arg-type]
-    # Trailing blanks are rich's padding: dropped so that editors cannot break the golden files.
+def _plain(plan: Plan) -> str:
+    return render_text(plan, color=False)
+
+
+def _rich(plan: Plan, width: int) -> str:
+    console = Console(record=True, width=width, color_system=None, file=io.StringIO())
+    print_plan(plan, console)
+    # Trailing blanks are rich's padding: dropped as the plain render drops them.
     return "\n".join(line.rstrip() for line in console.export_text().split("\n"))
 
 
@@ -24,6 +37,54 @@ def _plain(plan_text_source: object) -> str:
 def test_seedlike_golden(monkeypatch: pytest.MonkeyPatch, situation: str) -> None:
     plan = seedlike_plan(monkeypatch, SITUATIONS[situation])
     assert_golden(f"seedlike-{situation}.txt", _plain(plan))
+
+
+@pytest.mark.parametrize("situation", sorted(SITUATIONS))
+def test_rich_render_draws_the_plain_layout(
+    monkeypatch: pytest.MonkeyPatch, situation: str
+) -> None:
+    plan = seedlike_plan(monkeypatch, SITUATIONS[situation])
+    # Wide enough for the longest body line: rich wraps nothing and must say the same thing.
+    assert _rich(plan, width=300) == render_plain(plan)
+
+
+def test_rich_and_plain_agree_on_options_and_secrets() -> None:
+    assert _rich(sample_plan(), width=300) == render_plain(sample_plan())
+
+
+def test_rich_render_wraps_inside_the_indent(monkeypatch: pytest.MonkeyPatch) -> None:
+    plan = seedlike_plan(monkeypatch, SITUATIONS["logs-set-gpus-2"])
+    plain, wrapped = render_plain(plan).splitlines(), _rich(plan, width=100).splitlines()
+    # The plain render keeps each shell line whole, however long.
+    assert any("kubectl top pod" in line and line.endswith("--no-headers \\") for line in plain)
+    assert max(map(len, plain)) > 100
+    assert max(map(len, wrapped)) <= 100
+    first = next(i for i, line in enumerate(wrapped) if line.startswith("  1  "))
+    blocks = [line for line in wrapped[first:] if line]
+    heads = [line for line in blocks if line[:3].strip().isdigit()]
+    assert len(heads) == len(plan.blocks)
+    assert all(line.startswith(" " * 5) for line in blocks if line not in heads)
+
+
+def test_plain_path_does_not_import_rich() -> None:
+    code = (
+        "import sys\n"
+        "from mdrun.cli import main\n"
+        "assert main(['plan', sys.argv[1]]) == 0\n"
+        "print('RICH' if any(m.split('.')[0] == 'rich' for m in sys.modules) else 'NO-RICH')\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, SEEDLIKE],
+        cwd=REPO,
+        env={**os.environ, "NO_COLOR": "1"},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "Plan for tests/fixtures/seedlike/stream-logs.md" in proc.stdout
+    assert proc.stdout.rstrip().endswith("NO-RICH")
 
 
 def test_verdicts_flip_with_the_inputs(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,4 +1,10 @@
-"""The `text` plan render: what an operator reads in the terminal before pressing enter."""
+"""The `text` plan render: what an operator reads in the terminal before pressing enter.
+
+With colour (a terminal, no NO_COLOR) rich draws it: styles, bash highlighting, wrapping that
+keeps the indent. Without colour `render.plain` draws the same layout from plain strings, so
+that `mdrun plan | less` or a plan saved to a file never imports rich (tens of milliseconds).
+rich is therefore imported inside the functions here, never at module level.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +14,14 @@ import shutil
 import sys
 from typing import TYPE_CHECKING
 
-from rich.console import Console, Group
-from rich.padding import Padding
-from rich.text import Text
-
 from mdrun.model import Plan, PlannedBlock, format_origin
 from mdrun.render import Scrub, counts, scrubber, shown_variables
 from mdrun.render.plan_json import option_words
 
 if TYPE_CHECKING:
+    from rich.console import Console, Group
     from rich.syntax import Syntax
+    from rich.text import Text
 
 VERDICT_STYLE = {"run": "bold green", "skip": "dim", "unknown": "bold yellow"}
 MODE_STYLE = {"sync": "cyan", "async": "magenta"}
@@ -35,8 +39,16 @@ def wants_color(stream: object = None) -> bool:
 def render_text(
     plan: Plan, show_secrets: bool = False, color: bool | None = None, width: int | None = None
 ) -> str:
-    """The plan as terminal text; ANSI styles only when `color` (default: stdout is a TTY)."""
+    """The plan as terminal text; ANSI styles only when `color` (default: stdout is a TTY).
+
+    Without colour the plain render is used and `width` is ignored: its lines are not wrapped."""
     color = wants_color() if color is None else color
+    if not color:
+        from mdrun.render.plain import render_plain
+
+        return render_plain(plan, show_secrets)
+    from rich.console import Console
+
     console = Console(
         record=True,
         file=io.StringIO(),
@@ -52,7 +64,9 @@ def render_text(
 
 
 def print_plan(plan: Plan, console: Console, show_secrets: bool = False) -> None:
-    """Draw `plan` on `console`: header, given environment, then every block in order."""
+    """Draw `plan` on `console` with rich: header, given environment, then every block in order."""
+    from rich.text import Text
+
     scrub = scrubber(plan, show_secrets)
     tally = counts(plan)
     header = Text.assemble(
@@ -74,6 +88,8 @@ def print_plan(plan: Plan, console: Console, show_secrets: bool = False) -> None
 
 
 def _environment(plan: Plan, show_secrets: bool) -> Text:
+    from rich.text import Text
+
     rows = shown_variables(plan.initial_env, show_secrets, everything=False)
     inherited = len(plan.initial_env) - len(rows)
     text = Text("\nEnvironment given to the run", style="bold")
@@ -90,6 +106,10 @@ def _environment(plan: Plan, show_secrets: bool) -> Text:
 
 
 def _block(planned: PlannedBlock, scrub: Scrub, highlight: bool) -> Group:
+    from rich.console import Group
+    from rich.padding import Padding
+    from rich.text import Text
+
     block, verdict = planned.block, planned.verdict
     head = Text.assemble(
         (f"{block.index:>3}  ", "bold"),
