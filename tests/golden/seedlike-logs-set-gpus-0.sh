@@ -3,12 +3,21 @@
 # script a reviewer can read and diff. 7 blocks: 3 run, 4 skip (commented
 # out below, with the reason), 0 unknown (kept: their own guards decide at run time).
 #
-# Sync blocks run in this shell, in order, so their exports and cd flow on; async blocks are
-# background jobs, each in its own process group, stopped (TERM, grace, KILL) when the script
-# ends or is interrupted; `finally=true` blocks run after that. A sync block exiting 90 stops
-# the run successfully. Output is prefixed with [block] on the console and copied raw to
-# $MDRUN_LOG_DIR/<block>.log (default .mdrun/runs/<timestamp>); MDRUN_GRACE sets the grace (s).
-# Not enforced here: timeout= on sync blocks, pty=. Secret values are redacted.
+# Each sync block runs in a subshell under `set -e`, as `mdrun run` runs it under `bash -e`: a
+# failing command that bash does not test (an `if` condition, the left of `&&` or `||`) ends the
+# block with its exit code. The script then stops with exit 1 and a message naming the block,
+# unless the block has allow-failure=true or MDRUN_KEEP_GOING=1 is set (as --keep-going: the
+# script goes on and exits 1 at the end). A block exiting 90 stops the run successfully; `exit N`
+# in a block ends that block only. What flows from one sync block to the next is what flows with
+# `mdrun run`: exported variables (a failed block's too) and the directory, not plain variables,
+# functions, traps or `set` options. Async blocks are background jobs, also under `set -e`, each
+# in its own process group, stopped (TERM, grace, KILL) when the script ends or is interrupted;
+# `finally=true` blocks run after that, each under `set -e`, and one failing makes the exit code 1.
+# Output is prefixed with [block] on the console and copied raw to $MDRUN_LOG_DIR/<block>.log
+# (default .mdrun/runs/<timestamp>); MDRUN_GRACE sets the grace (s).
+# Not enforced here: timeout= on sync blocks, pty=. Unlike `mdrun run`, bodies are pasted, not
+# sourced from a file: a top-level `return` fails the block, and $0 and LINENO are the script's.
+# Needs bash 4.3 or later. Secret values are redacted.
 
 __mdrun_grace=${MDRUN_GRACE:-5}
 __mdrun_logdir=${MDRUN_LOG_DIR:-.mdrun/runs/$(date +%Y%m%dT%H%M%S)}
@@ -16,6 +25,11 @@ mkdir -p -m 0700 -- "$__mdrun_logdir" || exit 2
 __mdrun_logdir=$(cd -- "$__mdrun_logdir" && pwd) || exit 2
 __mdrun_jobs=()
 __mdrun_finally=()
+# Background processes that sync blocks left behind, stopped with the jobs at the end.
+__mdrun_strays=()
+__mdrun_failures=0
+# Where a sync block's subshell saves what flows on to the next block.
+__mdrun_state=$__mdrun_logdir/.mdrun-state
 # The console, kept so that the EXIT trap can write there even when a block called exit while
 # its output was redirected to its pipe.
 exec {__mdrun_stdout}>&1 {__mdrun_stderr}>&2
@@ -45,19 +59,60 @@ __mdrun_open() {
     __mdrun_pipe=$!
 }
 
-# After a sync block: close its pipe, go back to the directory it started in (cwd= blocks),
-# then stop on exit 90 (success) or on failure unless the block allows failure.
+# The EXIT trap of a sync block's subshell: save its directory, the processes it left in the
+# background and its exported variables (`mdrun run` carries the same), then the end marker
+# that a save cut short lacks.
+__mdrun_save() {
+    local rc=$? name IFS=$' \t\n'
+    set +eu
+    {
+        printf '%s\0' "$PWD" "$(jobs -p)"
+        for name in $(compgen -e); do printf '%s=%s\0' "$name" "${!name}"; done
+        printf '%s\0' __mdrun_state_end__
+    } >"$__mdrun_state" 2>/dev/null
+    exit "$rc"
+}
+
+# Take over what a sync block saved, exports set or unset as it left them; nothing when it
+# saved nothing (killed, `exec`), as `mdrun run` does. $1: `stay` to keep the directory.
+__mdrun_load() {
+    local entry name saved=() kept=" "
+    [ -f "$__mdrun_state" ] || return 0
+    while IFS= read -r -d '' entry; do saved+=("$entry"); done <"$__mdrun_state"
+    rm -f -- "$__mdrun_state"
+    [ "${#saved[@]}" -ge 3 ] && [ "${saved[-1]}" = __mdrun_state_end__ ] || return 0
+    __mdrun_strays+=(${saved[1]})
+    for entry in "${saved[@]:2:${#saved[@]}-3}"; do
+        name=${entry%%=*}
+        [[ $name =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] || continue
+        kept+="$name "
+        case $name in SHLVL | _ | PWD | OLDPWD | IFS) ;; *) export "$entry" 2>/dev/null ;; esac
+    done
+    for name in $(compgen -e); do
+        [[ $kept == *" $name "* ]] || unset -v "$name" 2>/dev/null
+    done
+    [ "$1" = stay ] || cd -- "${saved[0]}" || exit 1
+}
+
+# After a sync block: close its pipe, take over its exports and directory, then stop on exit 90
+# (success) or on failure, unless the block allows failure or MDRUN_KEEP_GOING=1.
 __mdrun_after() {
-    local rc=$1
+    local rc=$1 what="mdrun: block $2 ($3)"
     exec {__mdrun_fd}>&-
     __mdrun_drain "$__mdrun_pipe"
-    if [ -n "$5" ]; then cd -- "$5" || exit 1; fi
+    __mdrun_load "$5"
     if [ "$rc" -eq 90 ]; then
-        echo "mdrun: block $2 ($3) stopped the run successfully (exit 90)" >&2
+        echo "$what stopped the run successfully (exit 90)" >&2
         exit 0
-    fi
-    if [ "$rc" -ne 0 ] && [ "$4" != allow-failure ]; then
-        echo "mdrun: block $2 ($3) failed with exit code $rc" >&2
+    elif [ "$rc" -eq 0 ]; then
+        return 0
+    elif [ "$4" = allow-failure ]; then
+        echo "$what failed with exit code $rc; going on (allow-failure)" >&2
+    elif [ "${MDRUN_KEEP_GOING-}" = 1 ]; then
+        echo "$what failed with exit code $rc; going on (MDRUN_KEEP_GOING)" >&2
+        __mdrun_failures=$((__mdrun_failures + 1))
+    else
+        echo "$what failed with exit code $rc" >&2
         exit 1
     fi
 }
@@ -92,10 +147,20 @@ __mdrun_alive() {
         awk -v groups=" $* " 'index(groups, " " $1 " ") && $2 !~ /^Z/ { found = 1 } END { exit !found }'
 }
 
+# Those of the pids given still in this script's process group: a stray's pid may have been
+# reused by another process since the block ended.
+__mdrun_ours() {
+    (($#)) || return 0
+    local group
+    group=$(ps -o pgid= -p $$ 2>/dev/null) || return 0
+    ps -e -o pid= -o pgid= 2>/dev/null |
+        awk -v group="$group" -v pids=" $* " '$2 == group + 0 && index(pids, " " $1 " ") { print $1 }'
+}
+
 __mdrun_stop_jobs() {
     local pid i
-    # Processes a sync block left in the background (`cmd &`) are jobs of this shell too.
-    for pid in $(jobs -p); do
+    # Watchdogs are jobs of this shell; strays are what sync blocks left running (`cmd &`).
+    for pid in $(jobs -p) $(__mdrun_ours "${__mdrun_strays[@]}"); do
         [[ " ${__mdrun_jobs[*]} " == *" $pid "* ]] || kill -TERM "$pid" 2>/dev/null
     done
     ((${#__mdrun_jobs[@]})) || return 0
@@ -109,7 +174,7 @@ __mdrun_stop_jobs() {
 }
 
 __mdrun_on_exit() {
-    local rc=$? i
+    local rc=$? i code
     trap - EXIT
     # Cleanup runs to the end: finally blocks are the point of it.
     trap '' INT TERM HUP
@@ -120,14 +185,27 @@ __mdrun_on_exit() {
         __mdrun_drain "$__mdrun_pipe"
     fi
     __mdrun_stop_jobs
-    # Each finally entry is: function, block name, log name.
-    for ((i = 0; i < ${#__mdrun_finally[@]}; i += 3)); do
+    ((rc == 90)) && rc=0
+    ((rc == 0 && __mdrun_failures)) && rc=1
+    # Each finally entry is: function, block name, log name, `stay` or `-` (see __mdrun_load).
+    for ((i = 0; i < ${#__mdrun_finally[@]}; i += 4)); do
         __mdrun_open "${__mdrun_finally[i + 1]}" "${__mdrun_finally[i + 2]}"
-        ("${__mdrun_finally[i]}") >&"$__mdrun_fd" 2>&1
+        (
+            trap __mdrun_save EXIT
+            set -e
+            "${__mdrun_finally[i]}"
+        ) >&"$__mdrun_fd" 2>&1
+        code=$?
         exec {__mdrun_fd}>&-
         __mdrun_drain "$__mdrun_pipe"
+        __mdrun_load "${__mdrun_finally[i + 3]}"
+        if ((code)); then
+            echo "mdrun: finally block ${__mdrun_finally[i + 1]} failed with exit code $code" >&2
+            ((rc)) || rc=1
+        fi
     done
-    ((rc == 90)) && rc=0
+    # What finally blocks left running in the background.
+    kill -TERM $(__mdrun_ours "${__mdrun_strays[@]}") 2>/dev/null
     exit "$rc"
 }
 trap __mdrun_on_exit EXIT
@@ -163,7 +241,8 @@ export STREAMCONSUMER_LOGS=/tmp/streamlogs  # -e
 # ── 3. capture-the-job-definition · sync · run: no guard
 #    from tests/fixtures/seedlike/job-definition.md:4 (via tests/fixtures/seedlike/stream-logs.md:12)
 __mdrun_open capture-the-job-definition capture-the-job-definition
-{
+( trap __mdrun_save EXIT
+set -e
 # Capture the job definition
 if [ -n "$JOB_ID" ]; then
     echo "Following job $JOB_ID"
@@ -176,20 +255,21 @@ if [ -n "$LOGDIR_STAGE" ]; then
     mkdir -p "$LOGDIR_STAGE"
     curl -s "$RAY_ADDRESS/api/jobs/$JOB_ID" > "$LOGDIR_STAGE/job-definition.json"
 fi
-} >&"$__mdrun_fd" 2>&1
-__mdrun_after $? 3 capture-the-job-definition stop ""
+) >&"$__mdrun_fd" 2>&1
+__mdrun_after $? 3 capture-the-job-definition stop
 
 # ── 4. stream-ray-job-logs · sync · run: if false: LOG_AGGREGATOR_POD_NAME is unset [branch: else]
 #    from tests/fixtures/seedlike/stream-logs.md:18
 __mdrun_open stream-ray-job-logs stream-ray-job-logs
-{
+( trap __mdrun_save EXIT
+set -e
 if [ -n "$LOG_AGGREGATOR_POD_NAME" ] && [ -n "$LOG_AGGREGATOR_LOGDIR" ]; then
     echo "Client-side aggregator Ray job log collection about to commence"
 else
     while true; do if [ "$(curl -s -I $RAY_ADDRESS/api/jobs/$JOB_ID | head -n 1 | cut -d$' ' -f2)" = "200" ]; then break; sleep 1; fi; done
 fi
-} >&"$__mdrun_fd" 2>&1
-__mdrun_after $? 4 stream-ray-job-logs stop ""
+) >&"$__mdrun_fd" 2>&1
+__mdrun_after $? 4 stream-ray-job-logs stop
 
 # ── 5. stream-ray-job-logs-2 · sync · skip: LOGDIR_STAGE is unset
 #    from tests/fixtures/seedlike/stream-logs.md:28
@@ -217,6 +297,7 @@ __mdrun_after $? 4 stream-ray-job-logs stop ""
 #    from tests/fixtures/seedlike/logs/via-websocat.md:4 (via tests/fixtures/seedlike/stream-logs.md:63)
 set -m
 {
+set -e
 if [ -n "$STREAMCONSUMER_LOGS" ]; then
     # Follow the job log over the websocket
     mkdir -p "$STREAMCONSUMER_LOGS"

@@ -56,19 +56,22 @@ def _guarded(block: Block) -> str:
 
 
 def _sync(block: Block) -> list[str]:
+    """A subshell under `set -e`, like `mdrun run`'s `bash -e` per block; its EXIT trap saves
+    the exports and the directory for `__mdrun_after` to take over (see the prelude)."""
     names = f"{shlex.quote(block.name)} {shlex.quote(log_name(block))}"
     lines = []
     if block.options.timeout is not None:
         lines.append(f"# timeout={block.options.timeout:g}s is not enforced for sync blocks here")
-    here = '""'
     lines.append(f"__mdrun_open {names}")
+    lines.append("( trap __mdrun_save EXIT")
+    # cwd= is for this block only: its exports flow on, its directory does not.
+    stay = ""
     if block.options.cwd is not None:
-        lines.append("__mdrun_here=$PWD")
         lines.append(f"cd -- {shlex.quote(block.options.cwd)} || exit 1")
-        here = '"$__mdrun_here"'
+        stay = " stay"
+    lines += ["set -e", _guarded(block) + ') >&"$__mdrun_fd" 2>&1']
     failure = "allow-failure" if block.options.allow_failure else "stop"
-    lines += ["{", _guarded(block) + '} >&"$__mdrun_fd" 2>&1']
-    lines.append(f"__mdrun_after $? {block.index} {shlex.quote(block.name)} {failure} {here}")
+    lines.append(f"__mdrun_after $? {block.index} {shlex.quote(block.name)} {failure}{stay}")
     return lines
 
 
@@ -79,7 +82,7 @@ def _restarting(block: Block) -> str:
     return (
         "__mdrun_n=0\n"
         "while :; do\n"
-        f"    (\n{_guarded(block)}    )\n"
+        f"    (\n    set -e\n{_guarded(block)}    )\n"
         "    __mdrun_rc=$?\n"
         f"    {stop}"
         f'[ "$__mdrun_n" -ge {options.max_restarts} ] && exit "$__mdrun_rc"\n'
@@ -96,7 +99,8 @@ def _async(block: Block) -> list[str]:
     cwd = f"cd -- {shlex.quote(options.cwd)} || exit 1\n" if options.cwd else ""
     # set -m only around the launch: the job gets its own process group, while sync blocks
     # stay in ours and so still receive the terminal's Ctrl-C.
-    lines = ["set -m", "{", cwd + body + f"}} > >(__mdrun_out {names}) 2>&1 &"]
+    errexit = "set -e\n" if options.restart == "no" else ""  # else: in each attempt
+    lines = ["set -m", "{", cwd + errexit + body + f"}} > >(__mdrun_out {names}) 2>&1 &"]
     lines += ["__mdrun_jobs+=($!)", "set +m"]
     if options.timeout is not None:
         seconds = math.ceil(options.timeout)
@@ -112,11 +116,14 @@ def _async(block: Block) -> list[str]:
 
 def _finally(block: Block) -> list[str]:
     function = f"__mdrun_finally_{block.index}"
+    cwd = block.options.cwd
+    enter = f"cd -- {shlex.quote(cwd)} || exit 1\n" if cwd is not None else ""
+    names = f"{shlex.quote(block.name)} {shlex.quote(log_name(block))}"
     return [
         "# finally=true: registered here, run by the EXIT trap after async blocks are stopped",
         f"{function}() {{",
-        _guarded(block) + "}",
-        f"__mdrun_finally+=({function} {shlex.quote(block.name)} {shlex.quote(log_name(block))})",
+        enter + _guarded(block) + "}",
+        f"__mdrun_finally+=({function} {names} {'stay' if cwd is not None else '-'})",
     ]
 
 
