@@ -23,6 +23,10 @@ class Case:
     build: Callable[[Path], str]
     expect: int
     message: str | None
+    slow_for: tuple[str, ...] = ()
+    """Commands that take more than ~10 s on this case (marked `slow` in the tests)."""
+    bug: str | None = None
+    """A known bug in mdrun that this case shows (a strict xfail until it is fixed)."""
 
 
 def _write(root: Path, files: dict[str, str | bytes]) -> None:
@@ -74,6 +78,37 @@ def _deep(depth: int) -> Callable[[Path], str]:
     return build
 
 
+def _big_runbook(size: int) -> Callable[[Path], str]:
+    """A `size`-byte runbook of prose with one shell block at the top (generated, never committed)."""
+
+    def build(root: Path) -> str:
+        head = f"# Big\n\n{FENCE}shell\necho hi\n{FENCE}\n"
+        para = "Prose that pads the runbook out to a large size, line after line after line.\n"
+        with open(root / "rb.md", "w", encoding="utf-8") as f:
+            f.write(head)
+            f.write(para * ((size - len(head)) // len(para)))
+        return "rb.md"
+
+    return build
+
+
+def _long_line(size: int) -> Callable[[Path], str]:
+    def build(root: Path) -> str:
+        _write(root, {"rb.md": "# L\n\n" + "x" * size + f"\n\n{FENCE}shell\necho hi\n{FENCE}\n"})
+        return "rb.md"
+
+    return build
+
+
+def _many_blocks(count: int, heading: str = "") -> Callable[[Path], str]:
+    def build(root: Path) -> str:
+        blocks = "".join(f"{FENCE}shell\necho {i}\n{FENCE}\n\n" for i in range(count))
+        _write(root, {"rb.md": f"{heading}Intro.\n\n{blocks}"})
+        return "rb.md"
+
+    return build
+
+
 LOC = r"^rb\.md:\d+: "
 CASES: tuple[Case, ...] = (
     Case("missing-include", _tree({"rb.md": '# T\n\n--8<-- "nope.md"\n'}), 2, LOC + r".*nope\.md"),
@@ -107,6 +142,14 @@ CASES: tuple[Case, ...] = (
         LOC + r".*director",
     ),
     Case("yaml-invalid", _tree({"rb.md": "---\nimports: [a\n---\n# T\n"}), 2, LOC),
+    Case(
+        "frontmatter-control-character",
+        _tree({"rb.md": "---\n\x04: x\n---\n# T\n"}),
+        2,
+        LOC + ".*frontmatter",
+        bug="frontmatter._parse builds yaml.SafeLoader(text) outside its try: the Reader's "
+        "check_printable raises ReaderError (no mark) → internal error, exit 3 (found by atheris)",
+    ),
     Case("yaml-wrong-shape", _tree({"rb.md": "---\nimports: 3\n---\n# T\n"}), 2, LOC + ".*imports"),
     Case(
         "unterminated-fence",
@@ -159,4 +202,10 @@ CASES: tuple[Case, ...] = (
     ),
     Case("include-depth-200", _deep(200), 2, r"^d\d+\.md:\d+: .*(deep|depth)"),
     Case("include-depth-30-accepted", _deep(30), 0, None),
+    Case("runbook-50mb-accepted", _big_runbook(50_000_000), 0, None, ("list", "plan")),
+    Case("single-line-10mb-accepted", _long_line(10_000_000), 0, None),
+    Case("blocks-10000-accepted", _many_blocks(10_000), 0, None, ("plan",)),
 )
+
+MANY_BLOCKS_ONE_HEADING = _many_blocks(10_000, "# Steps\n\n")
+"""10,000 blocks whose derived names all start as `steps` (see test_bad_input.py)."""
