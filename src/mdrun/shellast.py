@@ -53,26 +53,26 @@ def may_change_env(source: str) -> bool:
     return _MAY_CHANGE_ENV.search(source) is not None
 
 
-_OPENS_ALL = re.compile(r"\b(?:source|eval)\b|(?:^|[\s;&|({])\.\s")
-_STATEMENT = re.compile(
+# Only `changed_names` uses these, and only for a body bashlex rejects: kept as strings so that
+# `re` compiles them on first use (its cache keeps them) rather than at every import.
+_OPENS_ALL = r"\b(?:source|eval)\b|(?:^|[\s;&|({])\.\s"
+_STATEMENT = (
     r"\b(?:export|declare|typeset|readonly|local|unset|read|mapfile|readarray|getopts|let"
     r"|printf|for|select)\b([^;&|\n]*)|\(\(([^)]*)\)\)"
 )
-_ASSIGNED = re.compile(
-    r"(?:^|[\s;&|({])([A-Za-z_][A-Za-z0-9_]*)\+?=|\$\{([A-Za-z_][A-Za-z0-9_]*):?="
-)
-_NAME_TOKEN = re.compile(r"(?<![\w$-])([A-Za-z_][A-Za-z0-9_]*)")
+_ASSIGNED = r"(?:^|[\s;&|({])([A-Za-z_][A-Za-z0-9_]*)\+?=|\$\{([A-Za-z_][A-Za-z0-9_]*):?="
+_NAME_TOKEN = r"(?<![\w$-])([A-Za-z_][A-Za-z0-9_]*)"
 
 
 def changed_names(source: str) -> set[str] | None:
     """Names that text bashlex cannot parse might set, export or unset (over-approximated:
     every name-like word after `export`, `read`, `unset`...), or None when it might change
     any name (`source`, `eval`)."""
-    if _OPENS_ALL.search(source):
+    if re.search(_OPENS_ALL, source):
         return None
-    names = {m.group(1) or m.group(2) for m in _ASSIGNED.finditer(source)}
-    for match in _STATEMENT.finditer(source):
-        names.update(_NAME_TOKEN.findall(match.group(1) or match.group(2) or ""))
+    names = {m.group(1) or m.group(2) for m in re.finditer(_ASSIGNED, source)}
+    for match in re.finditer(_STATEMENT, source):
+        names.update(re.findall(_NAME_TOKEN, match.group(1) or match.group(2) or ""))
     return names
 
 
