@@ -176,7 +176,7 @@ def test_secret_values_redacted_unless_asked() -> None:
 
 CTRL_C = """\
 ```shell {name=early-cleanup finally=true}
-echo cleanup-ran
+echo "cleanup-ran SEEN=$SEEN"
 ```
 
 ```shell {name=bg async=true}
@@ -184,7 +184,7 @@ echo bg-started; exec sleep 31341
 ```
 
 ```shell {name=fg}
-echo fg-started; sleep 31342; echo fg-after
+export SEEN=fg; echo fg-started; sleep 31342; echo fg-after
 ```
 
 ```shell {name=late-cleanup finally=true}
@@ -195,7 +195,8 @@ echo NOT-REACHED
 
 def test_ctrl_c_on_a_terminal(tmp_path: Path) -> None:
     """Ctrl-C on a real terminal: the sync block stops, the job's group is stopped, the finally
-    block registered before the interruption runs, exit 130."""
+    block registered before the interruption runs and sees the interrupted block's exports,
+    exit 130."""
     script = _script(tmp_path, CTRL_C)
     pid, fd = pty.fork()
     if pid == 0:  # pragma: no cover - the child
@@ -207,7 +208,7 @@ def test_ctrl_c_on_a_terminal(tmp_path: Path) -> None:
     _, status = os.waitpid(pid, 0)
     os.close(fd)
     assert os.waitstatus_to_exitcode(status) == 130
-    assert b"[early-cleanup] cleanup-ran" in output
+    assert b"[early-cleanup] cleanup-ran SEEN=fg" in output
     assert b"fg-after" not in output and b"NOT-REACHED" not in output
     assert _survivors("31341") == [] and _survivors("31342") == []
 

@@ -30,9 +30,6 @@ __mdrun_strays=()
 __mdrun_failures=0
 # Where a sync block's subshell saves what flows on to the next block.
 __mdrun_state=$__mdrun_logdir/.mdrun-state
-# The console, kept so that the EXIT trap can write there even when a block called exit while
-# its output was redirected to its pipe.
-exec {__mdrun_stdout}>&1 {__mdrun_stderr}>&2
 
 # Console copy with a [name] prefix, raw copy in the log. It ignores INT and TERM (and tee
 # inherits that) so that it drains what a stopped block wrote before it exits.
@@ -54,9 +51,19 @@ __mdrun_drain() {
     done
 }
 
+# Before a block: its output pipe ($1: block name, $2: log name). $3 is `stay` for a cwd= block,
+# whose exports flow on but whose directory does not.
 __mdrun_open() {
     exec {__mdrun_fd}> >(__mdrun_out "$1" "$2")
     __mdrun_pipe=$!
+    __mdrun_stay=${3-}
+}
+
+# After a block: close its pipe and let it drain. No fd left set means no block is running.
+__mdrun_close() {
+    exec {__mdrun_fd}>&-
+    __mdrun_fd=
+    __mdrun_drain "$__mdrun_pipe"
 }
 
 # The EXIT trap of a sync block's subshell: save its directory, the processes it left in the
@@ -74,7 +81,7 @@ __mdrun_save() {
 }
 
 # Take over what a sync block saved, exports set or unset as it left them; nothing when it
-# saved nothing (killed, `exec`), as `mdrun run` does. $1: `stay` to keep the directory.
+# saved nothing (killed, `exec`), as `mdrun run` does.
 __mdrun_load() {
     local entry name saved=() kept=" "
     [ -f "$__mdrun_state" ] || return 0
@@ -91,16 +98,15 @@ __mdrun_load() {
     for name in $(compgen -e); do
         [[ $kept == *" $name "* ]] || unset -v "$name" 2>/dev/null
     done
-    [ "$1" = stay ] || cd -- "${saved[0]}" || exit 1
+    [ "$__mdrun_stay" = stay ] || cd -- "${saved[0]}" || exit 1
 }
 
 # After a sync block: close its pipe, take over its exports and directory, then stop on exit 90
 # (success) or on failure, unless the block allows failure or MDRUN_KEEP_GOING=1.
 __mdrun_after() {
     local rc=$1 what="mdrun: block $2 ($3)"
-    exec {__mdrun_fd}>&-
-    __mdrun_drain "$__mdrun_pipe"
-    __mdrun_load "$5"
+    __mdrun_close
+    __mdrun_load
     if [ "$rc" -eq 90 ]; then
         echo "$what stopped the run successfully (exit 90)" >&2
         exit 0
@@ -178,27 +184,26 @@ __mdrun_on_exit() {
     trap - EXIT
     # Cleanup runs to the end: finally blocks are the point of it.
     trap '' INT TERM HUP
-    # A block that called exit left its output pipe open: close it so that it drains.
-    exec >&"$__mdrun_stdout" 2>&"$__mdrun_stderr"
+    # Interrupted during a sync block: close its output pipe so that it drains, and take over
+    # what the block saved from its own EXIT trap, as `mdrun run` does.
     if [ -n "${__mdrun_fd-}" ]; then
-        exec {__mdrun_fd}>&-
-        __mdrun_drain "$__mdrun_pipe"
+        __mdrun_close
+        __mdrun_load
     fi
     __mdrun_stop_jobs
     ((rc == 90)) && rc=0
     ((rc == 0 && __mdrun_failures)) && rc=1
-    # Each finally entry is: function, block name, log name, `stay` or `-` (see __mdrun_load).
+    # Each finally entry is: function, block name, log name, `stay` or `-` (see __mdrun_open).
     for ((i = 0; i < ${#__mdrun_finally[@]}; i += 4)); do
-        __mdrun_open "${__mdrun_finally[i + 1]}" "${__mdrun_finally[i + 2]}"
+        __mdrun_open "${__mdrun_finally[i + 1]}" "${__mdrun_finally[i + 2]}" "${__mdrun_finally[i + 3]}"
         (
             trap __mdrun_save EXIT
             set -e
             "${__mdrun_finally[i]}"
         ) >&"$__mdrun_fd" 2>&1
         code=$?
-        exec {__mdrun_fd}>&-
-        __mdrun_drain "$__mdrun_pipe"
-        __mdrun_load "${__mdrun_finally[i + 3]}"
+        __mdrun_close
+        __mdrun_load
         if ((code)); then
             echo "mdrun: finally block ${__mdrun_finally[i + 1]} failed with exit code $code" >&2
             ((rc)) || rc=1

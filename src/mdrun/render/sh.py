@@ -62,16 +62,15 @@ def _sync(block: Block) -> list[str]:
     lines = []
     if block.options.timeout is not None:
         lines.append(f"# timeout={block.options.timeout:g}s is not enforced for sync blocks here")
-    lines.append(f"__mdrun_open {names}")
-    lines.append("( trap __mdrun_save EXIT")
+    cwd = block.options.cwd
     # cwd= is for this block only: its exports flow on, its directory does not.
-    stay = ""
-    if block.options.cwd is not None:
-        lines.append(f"cd -- {shlex.quote(block.options.cwd)} || exit 1")
-        stay = " stay"
+    lines.append(f"__mdrun_open {names}" + (" stay" if cwd is not None else ""))
+    lines.append("( trap __mdrun_save EXIT")
+    if cwd is not None:
+        lines.append(f"cd -- {shlex.quote(cwd)} || exit 1")
     lines += ["set -e", _guarded(block) + ') >&"$__mdrun_fd" 2>&1']
     failure = "allow-failure" if block.options.allow_failure else "stop"
-    lines.append(f"__mdrun_after $? {block.index} {shlex.quote(block.name)} {failure}{stay}")
+    lines.append(f"__mdrun_after $? {block.index} {shlex.quote(block.name)} {failure}")
     return lines
 
 
