@@ -8,9 +8,7 @@ rich is therefore imported inside the functions here, never at module level.
 
 from __future__ import annotations
 
-import io
 import os
-import shutil
 import sys
 from typing import TYPE_CHECKING
 
@@ -47,18 +45,21 @@ def render_text(
         from mdrun.render.plain import render_plain
 
         return render_plain(plan, show_secrets)
+    # Here, not at the top: the plain path needs none of them (shutil alone pulls in bz2, lzma).
+    import io
+    import shutil
+
     from rich.console import Console
 
     console = Console(
         record=True,
         file=io.StringIO(),
         width=width or shutil.get_terminal_size().columns,
-        force_terminal=color,
-        color_system="auto" if color else None,
-        no_color=not color,
+        force_terminal=True,
+        color_system="auto",
     )
     print_plan(plan, console, show_secrets)
-    text = console.export_text(styles=color)
+    text = console.export_text(styles=True)
     # rich pads every line to the console width; a diffable render has no trailing blanks.
     return "\n".join(line.rstrip() for line in text.split("\n"))
 
