@@ -13,6 +13,7 @@ each level, so the cost is linear in the size of the output.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 
 from mdrun.errors import IncludeError
 from mdrun.markers import (
@@ -25,8 +26,9 @@ from mdrun.markers import (
     select_section,
 )
 from mdrun.model import LoadOptions, Origin, SourceLocation
+from mdrun.origins import Origins, Run
 from mdrun.roots import Roots, make_source, read_source
-from mdrun.sources import Source, display_path, locations, paused_gc
+from mdrun.sources import Source, display_path, location, paused_gc
 
 MAX_DEPTH = 64
 """Includes nested deeper than this are an error (pymdownx gives up silently near the
@@ -46,20 +48,21 @@ class Expander:
         """Keys (real paths or URLs) of the files being expanded, outermost first."""
         self._files: dict[str, Source] = {}
         self.lines: list[str] = []
-        self.origins: list[Origin] = []
+        self.runs: list[Run] = []
+        """The origins of `lines`, as `mdrun.origins.Origins` runs."""
 
     def expand(
         self, source: Source, path: str | None, chain: Origin = (), first_line: int = 1
     ) -> None:
-        """Append the expansion of `source` (read from `path`) to `lines` and `origins`.
+        """Append the expansion of `source` (read from `path`) to `lines` and `runs`.
 
         `chain` is prefixed to every origin; `first_line` numbers the source's first line
         (a runbook body starts after its frontmatter).
         """
-        locs = locations(source.shown, first_line, len(source.lines))
+        numbers = range(first_line, first_line + len(source.lines))
         self.enter(source.key, chain)
         try:
-            self._expand(source.lines, locs, _Context(source, path, chain, "", False))
+            self._expand(source.lines, numbers, _Context(source, path, chain, "", False))
         finally:
             self.active.pop()
 
@@ -80,10 +83,10 @@ class Expander:
             )
         self.active.append(key)
 
-    def _expand(self, lines: list[str], locs: list[SourceLocation], ctx: _Context) -> None:
+    def _expand(self, lines: list[str], numbers: Sequence[int], ctx: _Context) -> None:
         hits = [i for i, line in enumerate(lines) if "8<" in line] if ctx.source.marked else []
         if not hits:
-            self._plain(lines, locs, ctx.prefix, ctx.chain)  # nothing to expand: copy it whole
+            self._plain(lines, numbers, ctx.prefix, ctx.chain, ctx.source.shown)  # copy it whole
             return
         block = False
         pos = 0
@@ -91,58 +94,61 @@ class Expander:
         for hit in hits:
             if block:
                 for i in range(pos, hit):
-                    self._path_line(lines[i], locs[i], ctx)
+                    self._path_line(lines[i], numbers[i], ctx)
             elif pos < hit:
-                self._plain(lines[pos:hit], locs[pos:hit], ctx.prefix, ctx.chain)
+                self._plain(
+                    lines[pos:hit], numbers[pos:hit], ctx.prefix, ctx.chain, ctx.source.shown
+                )
             if hit == len(lines):
                 break
-            block = self._marker_line(lines[hit], locs[hit], ctx, block)
+            block = self._marker_line(lines[hit], numbers[hit], ctx, block)
             pos = hit + 1
 
     def _plain(
-        self, lines: list[str], locs: list[SourceLocation], prefix: str, chain: Origin
+        self, lines: list[str], numbers: Sequence[int], prefix: str, chain: Origin, shown: str
     ) -> None:
-        # map() over bound C methods keeps the per-line work out of the interpreter loop;
-        # zip(locs) yields the 1-tuples that extend the chain.
+        # map() over a bound C method keeps the per-line work out of the interpreter loop;
+        # the origins of the whole slice are one run.
         self.lines += map(prefix.__add__, lines) if prefix else lines
-        self.origins += map(chain.__add__, zip(locs))
+        self.runs.append((chain, shown, numbers))
 
-    def _emit(self, line: str, loc: SourceLocation, ctx: _Context) -> None:
+    def _emit(self, line: str, number: int, ctx: _Context) -> None:
         self.lines.append(ctx.prefix + line)
-        self.origins.append(ctx.chain + (loc,))  # noqa: RUF005 - faster than unpacking
+        self.runs.append((ctx.chain, ctx.source.shown, (number,)))
 
-    def _marker_line(self, line: str, loc: SourceLocation, ctx: _Context, block: bool) -> bool:
+    def _marker_line(self, line: str, number: int, ctx: _Context, block: bool) -> bool:
         """Handle a line containing `8<`; return whether a block is open after it."""
         m = marker_pattern().match(line)
         if m is not None:
             if m["escape"]:
-                self._emit(line.replace(";", "", 1), loc, ctx)
+                self._emit(line.replace(";", "", 1), number, ctx)
             elif m["block"] is not None:
                 return not block
             elif not block:  # pymdownx ignores inline markers inside a block
-                self._include(m["quoted"][1:-1].strip(), m["space"], loc, ctx)
+                self._include(m["quoted"][1:-1].strip(), m["space"], number, ctx)
             return block
         if block:
-            self._path_line(line, loc, ctx)
+            self._path_line(line, number, ctx)
             return block
         s = section_pattern().search(line) if not ctx.in_section else None
         if s is None:
-            self._emit(line, loc, ctx)
+            self._emit(line, number, ctx)
         elif line[s.start()] == ";":
-            self._emit(line[: s.start()] + line[s.start() + 1 :], loc, ctx)
+            self._emit(line[: s.start()] + line[s.start() + 1 :], number, ctx)
         return block
 
-    def _path_line(self, line: str, loc: SourceLocation, ctx: _Context) -> None:
+    def _path_line(self, line: str, number: int, ctx: _Context) -> None:
         path = line.strip()
         if not path:
-            self._emit("", loc, ctx)  # a blank line in a block stays a blank line
+            self._emit("", number, ctx)  # a blank line in a block stays a blank line
             return
         space = line[: len(line) - len(line.lstrip(" \t"))]
-        self._include(path, space, loc, ctx)
+        self._include(path, space, number, ctx)
 
-    def _include(self, spec: str, space: str, loc: SourceLocation, ctx: _Context) -> None:
+    def _include(self, spec: str, space: str, number: int, ctx: _Context) -> None:
         if spec.startswith(";"):
             return  # commented out
+        loc = location(ctx.source.shown, number)
         chain = ctx.chain + (loc,)  # noqa: RUF005 - faster than unpacking
         try:
             target = parse_target(spec)
@@ -156,13 +162,16 @@ class Expander:
         source, path = self._source(target.path, is_link, loc, ctx)
         self.enter(source.key, chain)  # a cycle says more than a missing section in it
         try:
-            lines, locs = self._select(source, target, loc, ctx)
+            if target.ranges or target.section is not None:
+                lines, numbers = self._select(source, target, loc, ctx)
+            else:
+                lines, numbers = source.lines, range(1, len(source.lines) + 1)
             prefix = ctx.prefix + space.expandtabs(TAB_LENGTH) if space else ctx.prefix
             if source.marked:
                 inner = _Context(source, path, chain, prefix, target.section is not None)
-                self._expand(lines, locs, inner)
+                self._expand(lines, numbers, inner)
             else:
-                self._plain(lines, locs, prefix, chain)
+                self._plain(lines, numbers, prefix, chain, source.shown)
         finally:
             self.active.pop()
 
@@ -198,14 +207,13 @@ class Expander:
 
     def _select(
         self, source: Source, target: Target, loc: SourceLocation, ctx: _Context
-    ) -> tuple[list[str], list[SourceLocation]]:
+    ) -> tuple[list[str], Sequence[int]]:
+        """The lines (and their numbers) of a target with line ranges or a section."""
         if not source.lines:
-            return [], []
-        if target.ranges:
-            return select_ranges(source.lines, source.locs, target.ranges)
-        if target.section is None:
-            return source.lines, source.locs
-        found = select_section(source.lines, source.locs, target.section)
+            return [], ()
+        if target.ranges or target.section is None:
+            return select_ranges(source.lines, target.ranges)
+        found = select_section(source.lines, target.section)
         if found is None:
             raise IncludeError(
                 f"section {target.section!r} not found in {source.shown}", loc, ctx.chain
@@ -230,7 +238,7 @@ class _Context:
 
 def expand_text(
     text: str, path: str, options: LoadOptions, *, first_line: int = 1
-) -> tuple[str, tuple[Origin, ...]]:
+) -> tuple[str, Origins]:
     """Expand the `--8<--` markers in `text`, the contents of the file at `path`.
 
     Returns the expanded text and one origin per line of it (`text.split("\\n")`).
@@ -241,5 +249,5 @@ def expand_text(
     with paused_gc():
         expander.expand(source, path, first_line=first_line)
     if not expander.lines:
-        expander.origins.append((SourceLocation(source.shown, first_line),))
-    return "\n".join(expander.lines), tuple(expander.origins)
+        expander.runs.append(((), source.shown, (first_line,)))
+    return "\n".join(expander.lines), Origins(expander.runs)

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 from mdrun.errors import IncludeError, UsageError
 from mdrun.includes import Expander
 from mdrun.model import Document, LoadOptions, Origin, SourceLocation
-from mdrun.sources import Source, decode, display_path, locations, paused_gc
+from mdrun.origins import Origins
+from mdrun.sources import Source, decode, display_path, paused_gc
 
 if TYPE_CHECKING:
     from mdrun.frontmatter import Frontmatter
@@ -27,11 +28,11 @@ def load_document(path: str, options: LoadOptions) -> Document:
         head = _load_into(expander, path, ())
     if not expander.lines:
         # Everything expanded to nothing: "" is still one (empty) line, and it needs an origin.
-        expander.origins.append((SourceLocation(display_path(path, expander.roots.cwd), 1),))
+        expander.runs.append(((), display_path(path, expander.roots.cwd), (1,)))
     return Document(
         path=path,
         text="\n".join(expander.lines),
-        origins=tuple(expander.origins),
+        origins=Origins(expander.runs),
         frontmatter=head.data,
     )
 
@@ -110,13 +111,9 @@ def _shell_block(expander: Expander, path: str, chain: Origin) -> None:
     lines = _read(path, shown, chain).split("\n") if os.path.getsize(path) else [""]
     if lines[-1] == "":
         lines.pop()
-    locs = locations(shown, 1, max(len(lines), 1))
     # A fence longer than any backtick run in the script, so the script cannot close it.
     longest = max((len(ln) - len(ln.lstrip("`")) for ln in lines), default=0)
     fence = "`" * max(3, longest + 1)
     expander.lines += [f"{fence}shell", *lines, fence]
-    expander.origins += [
-        (*chain, locs[0]),
-        *((*chain, loc) for loc in locs[: len(lines)]),
-        (*chain, locs[-1]),
-    ]
+    # The fences point at the script's first and last lines.
+    expander.runs.append((chain, shown, [1, *range(1, len(lines) + 1), max(len(lines), 1)]))

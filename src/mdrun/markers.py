@@ -11,8 +11,6 @@ import functools
 import re
 from dataclasses import dataclass
 
-from mdrun.model import SourceLocation
-
 _MARKER = r"""(?x)
     ^(?P<space>[ \t]*)
     (?P<escape>;*)
@@ -74,8 +72,11 @@ class Target:
 
 def parse_target(spec: str) -> Target | None:
     """Split `file.md:1:5,8:`, `file.md:name` or `file.md`; None when the path is empty."""
-    path, ranges, section = spec, "", ""
     colon = spec.find(":")
+    if colon == -1:  # the common case, without the patterns
+        path = spec.strip()
+        return Target(path) if path else None
+    path, ranges, section = spec, "", ""
     while colon != -1:
         ranges_pattern, name_pattern = _target_patterns()
         if ranges_pattern.fullmatch(spec, colon):
@@ -108,34 +109,33 @@ def _parse_range(item: str) -> tuple[int | None, int | None]:
 
 
 def select_ranges(
-    lines: list[str], locs: list[SourceLocation], ranges: tuple[tuple[int | None, int | None], ...]
-) -> tuple[list[str], list[SourceLocation]]:
-    """The lines (and their locations) that `f:1:3,5:` selects, in the order asked."""
+    lines: list[str], ranges: tuple[tuple[int | None, int | None], ...]
+) -> tuple[list[str], list[int]]:
+    """The lines (and their 1-based numbers) that `f:1:3,5:` selects, in the order asked."""
     total = len(lines)
+    numbers = range(1, total + 1)
     out_lines: list[str] = []
-    out_locs: list[SourceLocation] = []
+    out_numbers: list[int] = []
     for start, end in ranges:
         if start is not None and start < 0:
             start = min(max(total + start, 0), total)
         if end is not None and end < 0:
             end = min(max(total + 1 + end, 0), total)
         out_lines += lines[start:end]
-        out_locs += locs[start:end]
-    return out_lines, out_locs
+        out_numbers += numbers[start:end]
+    return out_lines, out_numbers
 
 
-def select_section(
-    lines: list[str], locs: list[SourceLocation], name: str
-) -> tuple[list[str], list[SourceLocation]] | None:
+def select_section(lines: list[str], name: str) -> tuple[list[str], list[int]] | None:
     """The lines between `[start:name]` and `[end:name]`, or None when it never starts.
 
     Other sections' markers inside are dropped, escaped markers lose one `;`, and an unmatched
     marker of this name (an `end` first, or `START` in other case) stops the search.
     """
     out_lines: list[str] = []
-    out_locs: list[SourceLocation] = []
+    out_numbers: list[int] = []
     inside = found = False
-    for line, loc in zip(lines, locs, strict=True):
+    for number, line in enumerate(lines, 1):
         m = section_pattern().search(line) if "8<-" in line else None
         if m is not None and line[m.start()] == ";":
             line = line[: m.start()] + line[m.start() + 1 :]
@@ -150,5 +150,5 @@ def select_section(
             continue
         if inside:
             out_lines.append(line)
-            out_locs.append(loc)
-    return (out_lines, out_locs) if found else None
+            out_numbers.append(number)
+    return (out_lines, out_numbers) if found else None

@@ -6,7 +6,7 @@ Parsing produces a `Document` (expanded text, one origin per line), block extrac
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -53,8 +53,9 @@ class Document:
     """The runbook file as given by the user."""
     text: str
     """The expanded Markdown body (frontmatter removed, imports first, includes resolved)."""
-    origins: tuple[Origin, ...]
-    """One origin per line of `text.split("\\n")`."""
+    origins: Sequence[Origin]
+    """One origin per line of `text.split("\\n")` (a tuple, or `mdrun.origins.Origins`, which
+    builds each on access)."""
     frontmatter: Mapping[str, object] = field(default_factory=dict)
     """The runbook's own YAML frontmatter (empty when it has none)."""
 

@@ -8,10 +8,8 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
-from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from itertools import repeat
+from dataclasses import dataclass
 
 from mdrun.errors import IncludeError
 from mdrun.model import Origin, SourceLocation
@@ -21,16 +19,13 @@ _set_path = vars(SourceLocation)["path"].__set__
 _set_line = vars(SourceLocation)["line"].__set__
 
 
-def locations(path: str, first: int, count: int) -> list[SourceLocation]:
-    """`count` consecutive locations in `path` starting at line `first`.
-
-    Built through the slot descriptors, driven by map(): the frozen dataclass `__init__` costs
-    several times as much, and expansion makes one location per line of every file it reads.
-    """
-    locs = list(map(_new_location, repeat(SourceLocation, count)))
-    deque(map(_set_path, locs, repeat(path)), maxlen=0)
-    deque(map(_set_line, locs, range(first, first + count)), maxlen=0)
-    return locs
+def location(path: str, line: int) -> SourceLocation:
+    """`SourceLocation(path, line)` through the slot descriptors: the frozen dataclass
+    `__init__` costs several times as much, and origins make one per line they show."""
+    loc = _new_location(SourceLocation)
+    _set_path(loc, path)
+    _set_line(loc, line)
+    return loc
 
 
 def display_path(path: str, cwd: str | None = None) -> str:
@@ -77,14 +72,6 @@ class Source:
     """Fetched over https; its own local includes are ignored, as pymdownx does."""
     marked: bool = True
     """Whether any line may hold a marker (contains `8<`); False lets expansion copy it whole."""
-    _locs: list[SourceLocation] | None = field(default=None, repr=False)
-
-    @property
-    def locs(self) -> list[SourceLocation]:
-        """One location per line, made on first use."""
-        if self._locs is None:
-            self._locs = locations(self.shown, 1, len(self.lines))
-        return self._locs
 
 
 @contextlib.contextmanager

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from mdrun.lint import Finding
 from mdrun.model import Document, Origin, SourceLocation
@@ -71,7 +72,7 @@ def find_mojibake_in_file(path: str) -> list[Finding]:
     return _scan(text, origins)
 
 
-def _scan(text: str, origins: tuple[Origin, ...]) -> list[Finding]:
+def _scan(text: str, origins: Sequence[Origin]) -> list[Finding]:
     findings = []
     for index, line in enumerate(text.split("\n")):
         for match in _RUN.finditer(line):
