@@ -1,0 +1,243 @@
+"""Security: dry runs execute nothing, URLs stay off unless asked, secrets stay out of what
+others can see (renders, run.json, the status line, process command lines).
+
+tests/test_render_canaries.py already covers guards, bodies, includes, env files, inputs and
+include paths for `plan` (every format), `run --dry-run --format sh` and `check`; this file adds
+imports (a `.md` and a `.sh`), `list`, `expand` and every `run --dry-run` format.
+"""
+
+from __future__ import annotations
+
+import os
+import pty
+import re
+import socket
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from mdrun.errors import IncludeError
+from mdrun.loader import load_document
+from mdrun.model import LoadOptions
+from mdrun.reaper import run_pids
+from tests.adversarial.runner import Run, block
+
+pytestmark = pytest.mark.timeout(120)
+
+
+def _mdrun(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mdrun", *args], cwd=root, capture_output=True, text=True,
+        timeout=60, check=False, env={**os.environ, "NO_COLOR": "1", "MDRUN_LOG_DIR": "logs"},
+    )  # fmt: skip
+
+
+def _importing_runbook(root: Path) -> None:
+    c = root / "canary"
+    (root / "lib.md").write_text(
+        f"# Lib\n\n```bash {{name=lib}}\ntouch {c}-lib\nexport L=$(touch {c}-lib-export)\n```\n"
+    )
+    (root / "setup.sh").write_text(
+        f'touch {c}-sh\nexport S="$(touch {c}-sh-export)"\nif [ "`touch {c}-sh-guard`" ]; then :; fi\n'
+    )
+    (root / "rb.md").write_text(
+        "---\nimports: [lib, setup.sh]\n---\n# Main\n\n"
+        f"```bash {{name=main when='[ -n \"$(touch {c}-when)\" ]'}}\necho $L $S\n```\n"
+    )
+
+
+DRY = [
+    ["list"], ["expand"], ["check"],
+    *(["plan", "--format", f] for f in ("text", "markdown", "json", "sh")),
+    *(["run", "--dry-run", "--format", f] for f in ("text", "markdown", "json", "sh")),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("command", DRY, ids=lambda c: "-".join(c).replace("--", ""))
+def test_dry_runs_execute_nothing_from_imports(tmp_path: Path, command: list[str]) -> None:
+    _importing_runbook(tmp_path)
+    p = _mdrun(tmp_path, *command, "rb.md")
+    assert p.returncode in (0, 1), p.stderr  # check exits 1 when it finds something
+    assert "Traceback" not in p.stderr and p.stdout
+    assert sorted(x.name for x in tmp_path.iterdir() if x.name.startswith("canary")) == []
+    assert not (tmp_path / "logs").exists()
+
+
+def test_the_import_canaries_are_live(tmp_path: Path) -> None:
+    """Control: a real run touches them, so the test above can fail."""
+    _importing_runbook(tmp_path)
+    p = _mdrun(tmp_path, "run", "rb.md")
+    assert p.returncode == 0, p.stdout + p.stderr
+    touched = {x.name for x in tmp_path.iterdir() if x.name.startswith("canary")}
+    assert {"canary-lib", "canary-lib-export", "canary-sh", "canary-sh-export"} <= touched
+
+
+@pytest.fixture
+def listener() -> socket.socket:
+    """A TCP socket that accepts and never answers (counts connection attempts)."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    server.setblocking(False)
+    yield server
+    server.close()
+
+
+def _connections(server: socket.socket) -> int:
+    count = 0
+    while True:
+        try:
+            conn, _ = server.accept()
+        except BlockingIOError:
+            return count
+        conn.close()
+        count += 1
+
+
+def test_url_includes_are_off_unless_asked_not_even_a_connection(
+    tmp_path: Path, listener: socket.socket
+) -> None:
+    port = listener.getsockname()[1]
+    (tmp_path / "rb.md").write_text(f'# T\n\n--8<-- "https://127.0.0.1:{port}/a.md"\n')
+    for command in (["plan"], ["check"], ["expand"], ["run"]):
+        p = _mdrun(tmp_path, *command, "rb.md")
+        assert p.returncode in (1, 2), p.stderr
+        assert "rb.md:3: " in p.stdout + p.stderr and "--allow-url" in p.stdout + p.stderr
+    assert _connections(listener) == 0
+
+
+@pytest.mark.parametrize("url", ["file:///etc/hostname", "FILE:///etc/hostname", "ftp://x/a"])
+def test_only_https_urls_even_with_the_flag(tmp_path: Path, url: str) -> None:
+    (tmp_path / "rb.md").write_text(f'# T\n\n--8<-- "{url}"\n')
+    p = _mdrun(tmp_path, "expand", "--allow-url", "rb.md")
+    assert p.returncode == 2 and p.stderr.startswith("rb.md:3: "), p.stderr
+    assert Path("/etc/hostname").read_text().strip() not in p.stdout
+
+
+def test_a_url_that_never_answers_is_cut_off_by_the_timeout(
+    tmp_path: Path, listener: socket.socket
+) -> None:
+    port = listener.getsockname()[1]
+    (tmp_path / "rb.md").write_text(f'# T\n--8<-- "https://127.0.0.1:{port}/slow.md"\n')
+    options = LoadOptions(allow_url=True, url_timeout=1.0)
+    start = time.monotonic()
+    with pytest.raises(IncludeError) as info:
+        load_document(str(tmp_path / "rb.md"), options)
+    assert time.monotonic() - start < 5
+    assert str(info.value.location).endswith("rb.md:2")
+
+
+SECRET = "hunter2-5ecr3t"
+
+
+def test_secrets_are_redacted_in_every_render_and_run_json_and_logs_stay_raw(
+    tmp_path: Path,
+) -> None:
+    runbook = "# T\n\n" + block('echo "token=$API_TOKEN"', "name=show")
+    (tmp_path / "rb.md").write_text(runbook)
+    for fmt in ("text", "markdown", "json", "sh"):
+        p = _mdrun(tmp_path, "plan", "--format", fmt, "-e", f"API_TOKEN={SECRET}", "rb.md")
+        assert p.returncode == 0 and "API_TOKEN" in p.stdout, p.stderr
+        assert SECRET not in p.stdout + p.stderr, fmt
+    shown = _mdrun(tmp_path, "plan", "--show-secrets", "-e", f"API_TOKEN={SECRET}", "rb.md")
+    assert SECRET in shown.stdout  # control: the value was there to redact
+    r = Run(tmp_path, runbook, "-e", f"API_TOKEN={SECRET}")
+    assert r.wait() == 0
+    assert SECRET not in (r.logs / "run.json").read_text()
+    assert r.log("show") == f"token={SECRET}\n".encode()  # the user's raw data
+    assert stat.S_IMODE(r.logs.stat().st_mode) == 0o700
+    assert stat.S_IMODE((r.logs / "show.log").stat().st_mode) == 0o600
+    assert stat.S_IMODE((r.logs / "run.json").stat().st_mode) == 0o600
+
+
+def test_the_default_log_directory_is_private(tmp_path: Path) -> None:
+    (tmp_path / "rb.md").write_text("# T\n\n" + block("echo hi"))
+    env = {k: v for k, v in os.environ.items() if k != "MDRUN_LOG_DIR"}
+    p = subprocess.run(
+        [sys.executable, "-m", "mdrun", "run", "rb.md"], cwd=tmp_path, env=env,
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert p.returncode == 0, p.stderr
+    (run_dir,) = (tmp_path / ".mdrun" / "runs").iterdir()
+    assert stat.S_IMODE(run_dir.stat().st_mode) == 0o700
+
+
+def test_the_status_line_on_a_terminal_redacts_secrets(tmp_path: Path) -> None:
+    runbook = "# T\n\n" + block(
+        'for i in 1 2 3 4 5; do echo "step $i $API_TOKEN"; sleep 0.2; done; sleep 30',
+        "name=w async=true",
+    ) + block("sleep 1.5", "name=a")  # fmt: skip
+    (tmp_path / "rb.md").write_text(runbook)
+    argv = [sys.executable, "-m", "mdrun", "run", "rb.md", "--log-dir", "logs", "--grace", "1"]
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.chdir(tmp_path)
+        os.execve(sys.executable, argv, {**os.environ, "API_TOKEN": SECRET, "NO_COLOR": "1"})
+    out = b""
+    while True:
+        try:
+            data = os.read(fd, 65536)
+        except OSError:  # EIO: mdrun exited
+            break
+        if not data:
+            break
+        out += data
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    plain = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", out.decode(errors="replace"))
+    status_lines = [line for line in re.split(r"[\r\n]", plain) if "●" in line]
+    assert any("step" in line and "***" in line for line in status_lines), status_lines
+    assert not any(SECRET in line for line in status_lines)
+    assert f"step 5 {SECRET}".encode() in (tmp_path / "logs" / "w.log").read_bytes()
+
+
+def _cmdlines_with(value: str, pids: list[int]) -> list[str]:
+    found = []
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                line = f.read()
+        except OSError:
+            continue
+        if value.encode() in line:
+            found.append(f"{pid}: " + line.replace(b"\0", b" ").decode(errors="replace"))
+    return found
+
+
+def _run_with_secret(tmp_path: Path) -> tuple[Run, list[int]]:
+    runbook = (
+        "# T\n\n"
+        + block("sleep 30", "name=w async=true")
+        + block('sleep 1; test -n "$SECRET_TOKEN"', "name=a")
+    )
+    r = Run(tmp_path, runbook, "-e", f"SECRET_TOKEN={SECRET}")
+    r.started()
+    deadline = time.monotonic() + 10
+    while len(pids := run_pids(r.run_id)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return r, pids
+
+
+def test_children_command_lines_do_not_show_e_values(tmp_path: Path) -> None:
+    r, pids = _run_with_secret(tmp_path)
+    assert len(pids) >= 2  # the async block and the sync one are running
+    assert _cmdlines_with(SECRET, pids) == []
+    assert r.wait() == 0  # and the sync block did see the value
+    assert r.left() == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="mdrun keeps `-e SECRET_TOKEN=...` in its own argv: /proc/PID/cmdline (ps) shows it "
+    "to every local user for the whole run",
+)
+def test_mdruns_own_command_line_does_not_show_e_values(tmp_path: Path) -> None:
+    r, _ = _run_with_secret(tmp_path)
+    try:
+        assert _cmdlines_with(SECRET, [r.proc.pid]) == []
+    finally:
+        r.wait()
