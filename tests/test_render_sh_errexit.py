@@ -222,3 +222,30 @@ echo "here WHERE=$WHERE dir=$(basename "$PWD")"
     script = _both(tmp_path, text)
     assert script.code == 0
     assert script.lines == ["[here] here WHERE=elsewhere dir=work"]
+
+
+VALUES = """\
+```shell {name=set}
+export NL=$'line1\\nline2' EQ='a=b=c' SP='  x  ' GONE=1 KEPT=1
+```
+
+```shell {name=change}
+unset GONE; export -n KEPT
+printf '%s|' "$NL" "$EQ" "$SP" "${GONE-unset}" "${KEPT-unset}"; echo
+```
+
+```shell {name=next}
+echo "next KEPT=${KEPT-unset}"
+```
+"""
+
+
+def test_exported_values_flow_exactly(tmp_path: Path) -> None:
+    """Newlines, `=` and spaces survive the trip to the next block; unset and un-exported
+    variables are gone from it, as with `mdrun run`."""
+    script = _both(tmp_path, VALUES)
+    assert script.lines == [
+        "[change] line1",
+        "[change] line2|a=b=c|  x  |unset|1|",
+        "[next] next KEPT=unset",
+    ]
