@@ -186,3 +186,28 @@ def test_a_disk_filling_up_keeps_the_console_streaming_and_fails_the_run(
     assert "[b] b\n" in console  # the run went on
     assert code == 1, console[-2000:]
     assert "internal error" not in console
+
+
+def test_a_read_only_log_directory_is_exit_2_before_anything_runs(tmp_path: Path) -> None:
+    """Root may write to any mode, so the directory is a read-only tmpfs (else a file)."""
+    target = tmp_path / "ro"
+    target.mkdir()
+    mounted = (
+        subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", str(target)],
+            capture_output=True,
+            check=False,
+        ).returncode
+        == 0
+    )
+    if not mounted:
+        target.rmdir()
+        target.write_text("a file where the directory should be")
+    try:
+        r = Run(tmp_path, "# T\n\n" + block("touch canary"), logs=target / "logs")
+        assert r.wait() == 2
+        assert r.console.startswith(f"mdrun: cannot use log directory {target}/logs: "), r.console
+        assert not (tmp_path / "canary").exists()
+    finally:
+        if mounted:
+            subprocess.run(["umount", "-l", str(target)], check=False)
