@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from functools import partial
 
-from mdrun.condexpr import conditional
 from mdrun.shellast import Node, Parsed
 from mdrun.shellscope import Outcome, Scope, lazy
 from mdrun.testexpr import test_command
@@ -91,6 +90,9 @@ class Evaluator:
         name = self.parsed.text(first)
         args = [self.parsed.text(w) for w in words[1:]]
         if first.pos[0] in self.parsed.conditionals and not args:
+            # Imported here: only runbooks that use `[[ … ]]` pay for its parser (~1 ms).
+            from mdrun.condexpr import conditional
+
             return self._test(
                 lambda: conditional(self.parsed.conditionals[first.pos[0]], self.scope)
             )
