@@ -8,18 +8,19 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import subprocess
 import sys
 
 import pytest
 from rich.console import Console
 
-from mdrun.model import Plan
+from mdrun.model import Document, Plan, PlannedBlock, Runbook, Verdict
 from mdrun.render import render_plan
 from mdrun.render.plain import render_plain
 from mdrun.render.text import print_plan, render_text
 from tests.render_golden import REPO, SEEDLIKE, SITUATIONS, assert_golden, seedlike_plan
-from tests.render_plans import SECRET, sample_plan
+from tests.render_plans import SECRET, loc, make_block, sample_plan
 
 
 def _plain(plan: Plan) -> str:
@@ -127,3 +128,18 @@ def test_colour_only_when_asked_and_never_with_no_color(monkeypatch: pytest.Monk
 def test_no_trailing_blanks() -> None:
     text = render_text(sample_plan(), color=False, width=100)
     assert all(line == line.rstrip() for line in text.splitlines())
+
+
+def _plan_with_body(body: str) -> Plan:
+    block = make_block(1, "sneaky", body, (loc("rb.md", 3),))
+    runbook = Runbook("rb.md", Document("rb.md", "", ()), (block,))
+    return Plan(runbook, (PlannedBlock(block, Verdict("run", "no guard"), {}),), {})
+
+
+@pytest.mark.parametrize("color", [False, True])
+def test_control_characters_cannot_redraw_the_review(color: bool) -> None:
+    # A carriage return and "erase line" would make `rm -rf ~` look like `echo safe` on a tty.
+    text = render_text(_plan_with_body("rm -rf ~\r\x1b[2Kecho safe\n"), color=color, width=100)
+    shown = re.sub(r"\x1b\[[0-9;]*m", "", text)  # the render's own colours, if any
+    assert "\r" not in shown and "\x1b" not in shown
+    assert "rm -rf ~\\x0d\\x1b[2Kecho safe" in shown

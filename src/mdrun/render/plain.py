@@ -4,6 +4,9 @@ Same information and layout as the rich render in `render.text` (header, environ
 numbered blocks with mode, verdict, origin and reason, then the indented body), built from plain
 strings so that the command does not import rich (30-100 ms) for output nobody styles.
 
+Control characters (other than tab and newline) are shown as `\\xNN`: a carriage return or an
+escape sequence in a body could otherwise redraw the line a reviewer reads, hiding a command.
+
 Lines are never wrapped. Without a terminal there is no width to wrap to, and a wrapped shell
 line reads as two commands: the body must stay exactly what bash would run, ready to copy, grep
 and diff. A terminal with NO_COLOR soft-wraps long lines itself.
@@ -19,6 +22,12 @@ INDENT = " " * 5
 """Left margin of a block's details, under its name."""
 BODY_INDENT = INDENT + " " * 2
 """Left margin of a block's body, two further in than its details."""
+_VISIBLE = {c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7F, 0xA0)) if c not in (9, 10)}
+
+
+def visible(text: str) -> str:
+    """`text` with C0 and C1 control characters except tab and newline written as `\\xNN`."""
+    return text.translate(_VISIBLE)
 
 
 def render_plain(plan: Plan, show_secrets: bool = False) -> str:
@@ -33,7 +42,7 @@ def render_plain(plan: Plan, show_secrets: bool = False) -> str:
     for planned in plan.blocks:
         lines.append("")
         lines.extend(_block(planned, scrub))
-    text = "\n".join(lines) + "\n"
+    text = visible("\n".join(lines) + "\n")
     # Like the rich render: no trailing blanks anywhere, so that editors cannot break a diff.
     return "\n".join(line.rstrip() for line in text.split("\n"))
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from mdrun.model import Plan, PlannedBlock, format_origin
 from mdrun.render import Scrub, counts, scrubber, shown_variables
+from mdrun.render.plain import visible
 from mdrun.render.plan_json import option_words
 
 if TYPE_CHECKING:
@@ -72,7 +73,7 @@ def print_plan(plan: Plan, console: Console, show_secrets: bool = False) -> None
     tally = counts(plan)
     header = Text.assemble(
         ("Plan for ", "bold"),
-        (plan.runbook.path, "bold underline"),
+        (visible(plan.runbook.path), "bold underline"),
         f": {len(plan.blocks)} blocks, ",
         (f"{tally['run']} run", VERDICT_STYLE["run"]),
         ", ",
@@ -98,11 +99,11 @@ def _environment(plan: Plan, show_secrets: bool) -> Text:
     if not rows:
         text.append("  (nothing beyond the process environment)\n", style="dim")
     for row in rows:
-        value = "(set, value unknown)" if row.value is None else row.value
+        value = "(set, value unknown)" if row.value is None else visible(row.value)
         maybe = "" if row.certain else ", maybe"
         text.append(f"  {row.name}", style="bold")
         text.append(f"={value}")
-        text.append(f"  ({row.source}{maybe})\n", style="dim")
+        text.append(f"  ({visible(row.source)}{maybe})\n", style="dim")
     return text
 
 
@@ -114,21 +115,22 @@ def _block(planned: PlannedBlock, scrub: Scrub, highlight: bool) -> Group:
     block, verdict = planned.block, planned.verdict
     head = Text.assemble(
         (f"{block.index:>3}  ", "bold"),
-        (block.name, "bold"),
+        (visible(block.name), "bold"),
         "  ",
         (block.mode, MODE_STYLE[block.mode]),
         "  ",
         (verdict.kind.upper(), VERDICT_STYLE[verdict.kind]),
     )
-    details: list[Text | Padding] = [Text(format_origin(block.origin), style="dim")]
-    reason = scrub(verdict.reason)
+    # Control characters made visible, as in the plain render: none can redraw what is shown.
+    details: list[Text | Padding] = [Text(visible(format_origin(block.origin)), style="dim")]
+    reason = visible(scrub(verdict.reason))
     if verdict.branch:
         reason += f" [branch: {verdict.branch}]"
     details.append(Text(reason, style=VERDICT_STYLE[verdict.kind]))
     extra = option_words(planned)
     if extra:
         details.append(Text("options: " + " ".join(extra), style="dim"))
-    source = block.body.rstrip("\n")
+    source = visible(block.body.rstrip("\n"))
     body: Syntax | Text = Text(source)
     if highlight:
         from rich.syntax import Syntax  # pulls in pygments: only when there is colour to show
