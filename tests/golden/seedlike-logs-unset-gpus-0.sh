@@ -17,7 +17,7 @@
 # (default .mdrun/runs/<timestamp>); MDRUN_GRACE sets the grace (s).
 # Not enforced here: timeout= on sync blocks, pty=. Unlike `mdrun run`, bodies are pasted, not
 # sourced from a file: a top-level `return` fails the block, and $0 and LINENO are the script's.
-# Needs bash 4.3 or later. Secret values are redacted.
+# Needs bash 4.4 or later. Secret values are redacted.
 
 __mdrun_grace=${MDRUN_GRACE:-5}
 __mdrun_logdir=${MDRUN_LOG_DIR:-.mdrun/runs/$(date +%Y%m%dT%H%M%S)}
@@ -28,6 +28,7 @@ __mdrun_finally=()
 # Background processes that sync blocks left behind, stopped with the jobs at the end.
 __mdrun_strays=()
 __mdrun_failures=0
+__mdrun_exported=()
 # Where a sync block's subshell saves what flows on to the next block.
 __mdrun_state=$__mdrun_logdir/.mdrun-state
 
@@ -68,12 +69,14 @@ __mdrun_close() {
 
 # The EXIT trap of a sync block's subshell: save its directory, the processes it left in the
 # background and its exported variables (`mdrun run` carries the same), then the end marker
-# that a save cut short lacks.
+# that a save cut short lacks. Builtins only where they can be: this runs once per block.
 __mdrun_save() {
     local rc=$? name IFS=$' \t\n'
     set +eu
     {
-        printf '%s\0' "$PWD" "$(jobs -p)"
+        printf '%s\0' "$PWD"
+        jobs -p
+        printf '\0'
         for name in $(compgen -e); do printf '%s=%s\0' "$name" "${!name}"; done
         printf '%s\0' __mdrun_state_end__
     } >"$__mdrun_state" 2>/dev/null
@@ -81,23 +84,27 @@ __mdrun_save() {
 }
 
 # Take over what a sync block saved, exports set or unset as it left them; nothing when it
-# saved nothing (killed, `exec`), as `mdrun run` does.
+# saved nothing (killed, `exec`), as `mdrun run` does. The file is emptied, not removed, and
+# __mdrun_exported remembers what this shell exports: no process started per block here.
 __mdrun_load() {
-    local entry name saved=() kept=" "
-    [ -f "$__mdrun_state" ] || return 0
-    while IFS= read -r -d '' entry; do saved+=("$entry"); done <"$__mdrun_state"
-    rm -f -- "$__mdrun_state"
+    local entry name saved=()
+    local -A kept=()
+    [ -s "$__mdrun_state" ] || return 0
+    mapfile -d '' -t saved <"$__mdrun_state"
+    : >"$__mdrun_state"
     [ "${#saved[@]}" -ge 3 ] && [ "${saved[-1]}" = __mdrun_state_end__ ] || return 0
+    ((${#__mdrun_exported[@]})) || __mdrun_exported=($(compgen -e))
     __mdrun_strays+=(${saved[1]})
     for entry in "${saved[@]:2:${#saved[@]}-3}"; do
         name=${entry%%=*}
-        [[ $name =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] || continue
-        kept+="$name "
+        kept[$name]=1
+        # What bash sets itself stays; export refuses names that are not variables'.
         case $name in SHLVL | _ | PWD | OLDPWD | IFS) ;; *) export "$entry" 2>/dev/null ;; esac
     done
-    for name in $(compgen -e); do
-        [[ $kept == *" $name "* ]] || unset -v "$name" 2>/dev/null
+    for name in "${__mdrun_exported[@]}"; do
+        [ -n "${kept[$name]-}" ] || unset -v "$name" 2>/dev/null
     done
+    __mdrun_exported=("${!kept[@]}")
     [ "$__mdrun_stay" = stay ] || cd -- "${saved[0]}" || exit 1
 }
 
@@ -211,6 +218,7 @@ __mdrun_on_exit() {
     done
     # What finally blocks left running in the background.
     kill -TERM $(__mdrun_ours "${__mdrun_strays[@]}") 2>/dev/null
+    rm -f -- "$__mdrun_state"
     exit "$rc"
 }
 trap __mdrun_on_exit EXIT
