@@ -8,8 +8,7 @@ Control characters (other than tab and newline) are shown as `\\xNN`: a carriage
 escape sequence in a body could otherwise redraw the line a reviewer reads, hiding a command.
 
 Lines are never wrapped. Without a terminal there is no width to wrap to, and a wrapped shell
-line reads as two commands: the body must stay exactly what bash would run, ready to copy, grep
-and diff. A terminal with NO_COLOR soft-wraps long lines itself.
+line reads as two commands: each line of a body stays whole, ready to copy, grep and diff. A terminal with NO_COLOR soft-wraps long lines itself.
 """
 
 from __future__ import annotations
