@@ -156,7 +156,7 @@ class Expander:
             raise IncludeError(str(exc), loc, ctx.chain) from None
         if target is None:
             raise IncludeError(f"no file named in {spec!r}", loc, ctx.chain)
-        is_link = target.path.lower().startswith(("https://", "http://"))
+        is_link = "://" in target.path and target.path.lower().startswith(("https://", "http://"))
         if ctx.source.is_url and not is_link:
             return  # downloaded text may not reach local files; pymdownx skips these too
         source, path = self._source(target.path, is_link, loc, ctx)

@@ -105,13 +105,15 @@ class Roots:
             except OSError:
                 return None
             try:
-                data = _read_all(fd)
+                data = os.read(fd, _CHUNK)
+                if len(data) == _CHUNK:
+                    data += _read_all(fd)
             except OSError:
                 return None
             finally:
                 os.close(fd)
             parent, _, name = candidate.rpartition(os.sep)
-            real_parent, shown_parent, inside = self._parent(parent)
+            real_parent, shown_parent, inside = self._parents.get(parent) or self._parent(parent)
             if not inside:
                 return None
             shown = name if shown_parent == "." else f"{shown_parent}{os.sep}{name}"
@@ -223,6 +225,6 @@ def read_source(found: Found, location: SourceLocation, chain: Origin) -> Source
 
 def make_source(found: Found, data: bytes, location: SourceLocation, chain: Origin) -> Source:
     """A `Source` from a found file's bytes."""
-    text = decode(data, found.shown, (*chain, location))
+    text = decode(data, found.shown, chain, location)
     lines = text.split("\n") if text else []
     return Source(found.real, found.shown, lines, marked="8<" in text)
