@@ -75,6 +75,11 @@ def free_ports(n: int) -> list[int]:
     return ports
 
 
+# Without it Ray on Linux swaps 127.0.0.1 for the host's address and listens there too
+# (ray._private.services.resolve_ip_for_localhost); with it, everything stays on loopback.
+LOOPBACK_ONLY = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}
+
+
 def start_head(ray: str, temp_dir: str) -> tuple[str, str]:
     """Start a loopback-only head; return the dashboard URL and the GCS address."""
     gcs, dash, client, agent = free_ports(4)
@@ -84,7 +89,7 @@ def start_head(ray: str, temp_dir: str) -> tuple[str, str]:
          str(dash), "--ray-client-server-port", str(client), "--dashboard-agent-listen-port",
          str(agent), "--num-cpus", "2", "--object-store-memory", "200000000",
          "--temp-dir", temp_dir],
-        check=True, capture_output=True,
+        check=True, capture_output=True, env={**os.environ, **LOOPBACK_ONLY},
     )  # fmt: skip
     return f"http://127.0.0.1:{dash}", f"127.0.0.1:{gcs}"
 

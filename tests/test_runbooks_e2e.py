@@ -39,6 +39,9 @@ WRAPPER = """\
 # What the dashboard holds, saved while Ray still runs
 curl -fsS "$RAY_ADDRESS/api/jobs/$JOB_ID/logs" > "$E2E_DIR/api-logs.json"
 printf '%s\\n' "$JOB_ID" "$RAY_DEMO_TMP" > "$E2E_DIR/ids.txt"
+# Every listening TCP socket and every process, to check Ray stays on loopback
+if command -v ss >/dev/null; then ss -ltnpH > "$E2E_DIR/listen.txt"; fi
+ps -eo pid=,args= > "$E2E_DIR/ps.txt"
 ```
 """
 
@@ -112,6 +115,28 @@ def assert_all_stopped(tmp_path: Path, manifest: dict[str, object], ray_tmp: str
         assert ray_tmp.encode() not in cmdline, f"Ray process {proc.name} {cmdline!r} left"
 
 
+def assert_ray_on_loopback(tmp_path: Path) -> None:
+    """No process of this run's Ray listens on anything but 127.0.0.0/8 or ::1."""
+    listen = tmp_path / "listen.txt"
+    if not listen.exists():
+        pytest.skip("ss (iproute2) is not installed")
+    ray_tmp = (tmp_path / "ids.txt").read_text().split()[1]
+    args = dict(
+        line.strip().split(" ", 1)
+        for line in (tmp_path / "ps.txt").read_text().splitlines()
+        if " " in line.strip()
+    )
+    seen = 0
+    for line in listen.read_text().splitlines():
+        pids = re.findall(r"pid=(\d+)", line)
+        if not any(ray_tmp in args.get(pid, "") for pid in pids):
+            continue
+        seen += 1
+        local = line.split()[3]
+        assert local.startswith(("127.", "[::1]", "[::ffff:127.")), line
+    assert seen, "no listening socket of this run's Ray was found"
+
+
 def test_console_only(tmp_path: Path) -> None:
     proc, manifest = run_demo(tmp_path)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
@@ -124,6 +149,7 @@ def test_console_only(tmp_path: Path) -> None:
     assert console[: len(expected)] == expected
     assert console[len(expected) :] == ["SUCCEEDED"]
     assert not list(tmp_path.rglob("job.txt"))
+    assert_ray_on_loopback(tmp_path)
     assert_all_stopped(tmp_path, manifest)
 
 
