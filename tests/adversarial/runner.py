@@ -51,7 +51,7 @@ class Run:
         try:
             return self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            alive = [_cmdline(pid) for pid in run_pids(self.run_id)] if self.run_id else []
+            alive = [_status(pid) for pid in run_pids(self.run_id)] if self.run_id else []
             raise AssertionError(
                 f"mdrun still running after {timeout} s; its processes: {alive}\n{self.console}"
             ) from None
@@ -99,3 +99,14 @@ def _cmdline(pid: int) -> str:
             return f"{pid}: " + f.read().replace(b"\0", b" ").decode(errors="replace")
     except OSError:
         return f"{pid}: (gone)"
+
+
+def _status(pid: int) -> str:
+    """The command line, state and signal masks of a process, for a hang's report."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            fields = dict(line.split(":", 1) for line in f if ":" in line)
+    except OSError:
+        return f"{pid}: (gone)"
+    keys = ("State", "PPid", "SigBlk", "SigIgn", "SigCgt")
+    return _cmdline(pid) + " " + " ".join(f"{k}={fields.get(k, '').strip()}" for k in keys)

@@ -41,7 +41,10 @@ def test_a_sync_block_killed_by_a_signal_is_named_and_the_policy_decides(
     body = "echo $$ > pid; echo started; sleep 100 & sleep 100"
     runbook = "# T\n\n" + TIDY + block(body, "name=a") + block("echo b ran", "name=b")
     r = Run(tmp_path, runbook, *(["--keep-going"] if keep_going else []))
-    os.kill(int(_wait_for(tmp_path / "pid")), signal.SIGTERM)
+    r.started()
+    pid = int(_wait_for(tmp_path / "pid"))
+    _wait_for_children(pid, 2)  # both sleeps started: the signal lands on a waiting shell
+    os.kill(pid, signal.SIGTERM)
     assert r.wait() == 1
     assert "block 'a' (rb.md:7) killed by SIGTERM" in r.console
     statuses = {name: b["status"] for name, b in r.blocks().items()}
@@ -140,6 +143,16 @@ def test_a_million_lines_then_sigterm_loses_none(tmp_path: Path) -> None:
     assert r.log("w") == expected
     assert r.blocks()["w"]["lines"] == 1_000_000
     assert r.left() == []
+
+
+def _wait_for_children(pid: int, count: int, timeout: float = 15) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError):
+            if len(Path(f"/proc/{pid}/task/{pid}/children").read_text().split()) >= count:
+                return
+        time.sleep(0.02)
+    raise AssertionError(f"{pid} never had {count} children")
 
 
 def _wait_for_file(path: Path, timeout: float = 30) -> None:
