@@ -54,9 +54,11 @@ def split_frontmatter(lines: list[str], shown: str) -> Frontmatter:
 def _parse(text: str, shown: str) -> tuple[Any, Any]:
     import yaml
 
-    # safe_load, keeping the node tree so that imports can be located by line.
-    loader = yaml.SafeLoader(text)
+    # safe_load, keeping the node tree so that imports can be located by line. The loader is
+    # made inside the `try`: its reader already rejects control characters, without a mark.
+    loader = None
     try:
+        loader = yaml.SafeLoader(text)
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
@@ -69,7 +71,8 @@ def _parse(text: str, shown: str) -> tuple[Any, Any]:
     except yaml.YAMLError as exc:
         raise FrontmatterError(f"bad YAML frontmatter: {exc}", SourceLocation(shown, 2)) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return data, node
 
 

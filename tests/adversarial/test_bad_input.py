@@ -75,11 +75,6 @@ def test_check_reports_bad_input_as_findings(tmp_path: Path) -> None:
     assert re.search(r"rb\.md:3: ", proc.stdout + proc.stderr)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="blocks._unique_names is quadratic in blocks sharing a derived name: it counts "
-    "name-2, name-3... up from 1 for each block (~20 s CPU for 10,000 blocks under one heading)",
-)
 @pytest.mark.timeout(60)
 def test_10000_blocks_under_one_heading_list_in_linear_time(tmp_path: Path) -> None:
     """CPU time, not wall time, so a busy machine does not fail it: the same runbook without
