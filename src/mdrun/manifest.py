@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -75,10 +76,16 @@ def write_manifest(
     body = ",\n  ".join(json.dumps(b) for b in blocks)
     path = os.path.join(log_dir, "run.json")
     tmp = f"{path}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with open(fd, "w", encoding="utf-8") as f:
-        f.write(f'{head}, "blocks": [\n  {body}\n]}}\n')
-    os.replace(tmp, path)
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with open(fd, "w", encoding="utf-8") as f:
+            f.write(f'{head}, "blocks": [\n  {body}\n]}}\n')
+        os.replace(tmp, path)
+    except OSError:
+        # The previous run.json stays whole; a half-written copy would only take space.
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 def _fields(record: BlockRecord) -> list[tuple[str, object]]:

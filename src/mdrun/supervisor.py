@@ -184,8 +184,16 @@ def _run(
         now = time.monotonic()
         if force or (saved_at[1] > saved_at[0] and now - saved_at[0] >= _SAVE_EVERY):
             _update(manager.records.values(), loop)
-            write_manifest(log_dir, run_id, manager.records.values(), secrets, started=started)
             saved_at[0] = now
+            try:
+                write_manifest(log_dir, run_id, manager.records.values(), secrets, started=started)
+            except OSError as exc:
+                # A full disk must not turn into a crash after the run: report it once, and
+                # let the run fail like any other lost log.
+                what = f"cannot write {os.path.join(log_dir, 'run.json')}: {exc.strerror}"
+                if what not in log_errors:
+                    log_errors.append(what)
+                    ui.error(what)
 
     manager = Manager(plan, policy, loop, killer, ui, on_change=changed)
     loop.periodic.append(save)

@@ -180,11 +180,6 @@ def tiny_tmpfs(tmp_path: Path) -> Path:
         subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="supervisor._run's save() → manifest.write_manifest lets ENOSPC from run.json "
-    "escape: internal error, exit 3 (block logs' ENOSPC is handled)",
-)
 def test_a_disk_filling_up_keeps_the_console_streaming_and_fails_the_run(
     tmp_path: Path, tiny_tmpfs: Path
 ) -> None:
