@@ -10,11 +10,17 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mdrun import __version__
 from mdrun.errors import EXIT_USAGE, error_handler
 from mdrun.model import LoadOptions
+
+if TYPE_CHECKING:
+    from mdrun.model import Plan
+
+HIDDEN_ASSIGNMENTS = "_MDRUN_HIDDEN_ASSIGNMENTS"
+"""Carries `-e` values across the re-exec that takes them out of mdrun's command line."""
 
 COMMANDS = ("expand", "list", "plan", "check", "run")
 
@@ -147,7 +153,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _plan(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _plan(args: argparse.Namespace) -> Plan:
     from mdrun.envinput import initial_environment
     from mdrun.loader import load_runbook
     from mdrun.planner import plan
@@ -208,6 +214,46 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(_normalise_argv(raw))
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
         return int(exc.code or 0) if exc.code in (0, None) else EXIT_USAGE
+    hidden = os.environ.pop(HIDDEN_ASSIGNMENTS, None)
+    if hidden is not None:
+        args.env = [*hidden.split("\0"), *args.env]
+    elif args.command == "run" and args.env and not args.dry_run:
+        _reexec_without_assignments(parser, raw, args)
     with error_handler(verbose=args.verbose):
         return HANDLERS[args.command](args)
     return EXIT_USAGE  # pragma: no cover - error_handler always raises or returns
+
+
+def _without_assignments(raw: list[str]) -> list[str]:
+    """`raw` minus every `-e K=V`, `-eK=V`, `--env K=V` and `--env=K=V` before a `--`."""
+    out: list[str] = []
+    tokens = iter(raw)
+    for token in tokens:
+        if token == "--":
+            out += [token, *tokens]
+        elif token in ("-e", "--env"):
+            next(tokens, None)
+        elif not token.startswith(("--env=", "-e")) or token.startswith("--env-"):
+            out.append(token)
+    return out
+
+
+def _reexec_without_assignments(
+    parser: argparse.ArgumentParser, raw: list[str], args: argparse.Namespace
+) -> None:
+    """Run again with the `-e` values in the environment instead of the command line.
+
+    /proc/PID/cmdline (what `ps` shows) is readable by every local user for the whole run;
+    /proc/PID/environ only by the same user. Nothing changes when the shortened command line
+    would not parse to the same arguments.
+    """
+    rest = _without_assignments(raw)
+    try:
+        again = parser.parse_args(_normalise_argv(rest))
+    except SystemExit:
+        return
+    if {**vars(again), "env": args.env} != vars(args) or again.env:
+        return
+    env = {**os.environ, HIDDEN_ASSIGNMENTS: "\0".join(args.env)}
+    sys.stdout.flush()
+    os.execve(sys.executable, [sys.executable, "-m", "mdrun", *rest], env)

@@ -230,11 +230,6 @@ def test_children_command_lines_do_not_show_e_values(tmp_path: Path) -> None:
     assert r.left() == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="mdrun keeps `-e SECRET_TOKEN=...` in its own argv: /proc/PID/cmdline (ps) shows it "
-    "to every local user for the whole run",
-)
 def test_mdruns_own_command_line_does_not_show_e_values(tmp_path: Path) -> None:
     r, _ = _run_with_secret(tmp_path)
     try:
