@@ -79,7 +79,7 @@ def _parse(text: str, shown: str) -> tuple[Any, Any]:
 def _imports(data: dict[Any, Any], node: Any, shown: str) -> tuple[tuple[str, int], ...]:
     if "imports" not in data:
         return ()
-    key_node, value_node = next((k, v) for k, v in node.value if k.value == "imports")
+    key_node, value_node = [(k, v) for k, v in node.value if k.value == "imports"][-1]
     where = SourceLocation(shown, key_node.start_mark.line + 2)
     entries = data["imports"]
     if entries is None:
