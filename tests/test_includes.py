@@ -261,7 +261,7 @@ def test_symlink_out_of_the_roots_is_refused(
     write(tmp_path, {"outside/secret.md": "secret", "book/root.md": '--8<-- "link.md"'})
     os.symlink(tmp_path / "outside" / "secret.md", tmp_path / "book" / "link.md")
     monkeypatch.chdir(tmp_path / "book")
-    with pytest.raises(IncludeError, match=r"'link.md' resolves to link\.md, outside"):
+    with pytest.raises(IncludeError, match=r"'link.md' resolves to \S*outside/secret\.md, outside"):
         load_document("root.md", LoadOptions())
     assert load_document("root.md", LoadOptions(allow_outside_root=True)).text == "secret"
 

@@ -174,7 +174,9 @@ class Roots:
             return refused
         if refused is not None:
             raise IncludeError(
-                f"{path!r} resolves to {refused.shown}, outside the runbook's directory and "
+                # The real path: for a symlink, the shown one is the link itself.
+                f"{path!r} resolves to {display_path(refused.real, self.cwd)}, outside the "
+                "runbook's directory and "
                 "base paths (use --allow-outside-root to permit it)",
                 location,
                 chain,
