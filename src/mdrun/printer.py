@@ -35,7 +35,8 @@ class ConsoleOut:
 
     def __init__(self, fd: int = 1) -> None:
         self.fd = fd
-        self._parts: list[bytes] = []
+        self.parts: list[bytes] = []
+        """Queued output; `Sink.show` appends to it directly (the per-chunk path)."""
         self.owner: Sink | None = None
         """The sink whose partial line is the console's current line, if any."""
         self.broken = False
@@ -47,13 +48,13 @@ class ConsoleOut:
         """Queue `data` from `sink` (None: mdrun itself), ending a foreign partial line first."""
         if self.owner is not None and self.owner is not sink:
             self.break_line()
-        self._parts.append(data)
+        self.parts.append(data)
         self.owner = None if ends_line else sink
 
     def break_line(self) -> None:
         """End the current partial line; its sink starts a new prefixed line next time."""
         if self.owner is not None:
-            self._parts.append(b"\n")
+            self.parts.append(b"\n")
             self.owner.at_line_start = True
             self.owner = None
 
@@ -63,15 +64,15 @@ class ConsoleOut:
 
     def flush(self) -> None:
         """Write everything queued."""
-        if not self._parts:
+        if not self.parts:
             return
         if self.before_flush is not None:
-            self._parts.insert(0, self.before_flush())
+            self.parts.insert(0, self.before_flush())
         if self.after_flush is not None:
             self.break_line()
-            self._parts.append(self.after_flush())
-        data = b"".join(self._parts)
-        self._parts.clear()
+            self.parts.append(self.after_flush())
+        data = b"".join(self.parts)
+        self.parts.clear()
         if not self.broken:
             self._write_all(data)
 
@@ -169,14 +170,16 @@ class Sink:
         if console.owner is not None and console.owner is not self:
             console.break_line()
         ends = chunk.endswith(b"\n")
-        body = chunk[:-1] if ends else chunk
-        out = body.replace(b"\n", self._sep)
+        out = (chunk[:-1] if ends else chunk).replace(b"\n", self._sep)
         if self.at_line_start:
             out = self.prefix + out
         if ends:
-            out += b"\n"
+            console.parts += (out, b"\n")  # one list extend; the join copies them once anyway
+            console.owner = None
+        else:
+            console.parts.append(out)
+            console.owner = self
         self.at_line_start = ends
-        console.write(self, out, ends)
 
     def finish(self) -> None:
         """End of file: flush a pending partial character and end a partial line."""
