@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.ontty import run_on_tty
+
 pytestmark = pytest.mark.timeout(60)
 
 RUNBOOK = """\
@@ -83,26 +85,10 @@ def test_an_unwritable_log_dir_is_exit_2(tmp_path: Path) -> None:
 def test_on_a_terminal_the_live_area_is_drawn_then_replaced_by_the_summary(
     tmp_path: Path,
 ) -> None:
-    import os
-    import pty
-
     (tmp_path / "runbook.md").write_text(RUNBOOK)
     argv = [sys.executable, "-m", "mdrun", "run", "runbook.md", "--log-dir", "logs"]
-    pid, fd = pty.fork()  # a terminal nobody sized (0x0), as under `script`
-    if pid == 0:
-        os.chdir(tmp_path)
-        os.execv(sys.executable, argv)
-    out = b""
-    while True:
-        try:
-            data = os.read(fd, 65536)
-        except OSError:  # EIO: mdrun exited and closed the terminal
-            break
-        if not data:
-            break
-        out += data
-    _, status = os.waitpid(pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0
+    code, out = run_on_tty(argv, tmp_path)  # a terminal nobody sized (0x0), as under `script`
+    assert code == 0
     text = out.decode(errors="replace")
     assert text.rindex("\x1b[J") < text.index("mdrun summary")  # area erased, then the table
     plain = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", text)

@@ -9,7 +9,6 @@ imports (a `.md` and a `.sh`), `list`, `expand` and every `run --dry-run` format
 from __future__ import annotations
 
 import os
-import pty
 import re
 import socket
 import stat
@@ -25,6 +24,7 @@ from mdrun.loader import load_document
 from mdrun.model import LoadOptions
 from mdrun.reaper import run_pids
 from tests.adversarial.runner import Run, block
+from tests.helpers.ontty import run_on_tty
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -173,21 +173,8 @@ def test_the_status_line_on_a_terminal_redacts_secrets(tmp_path: Path) -> None:
     ) + block("sleep 1.5", "name=a")  # fmt: skip
     (tmp_path / "rb.md").write_text(runbook)
     argv = [sys.executable, "-m", "mdrun", "run", "rb.md", "--log-dir", "logs", "--grace", "1"]
-    pid, fd = pty.fork()
-    if pid == 0:
-        os.chdir(tmp_path)
-        os.execve(sys.executable, argv, {**os.environ, "API_TOKEN": SECRET, "NO_COLOR": "1"})
-    out = b""
-    while True:
-        try:
-            data = os.read(fd, 65536)
-        except OSError:  # EIO: mdrun exited
-            break
-        if not data:
-            break
-        out += data
-    _, status = os.waitpid(pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0
+    code, out = run_on_tty(argv, tmp_path, {**os.environ, "API_TOKEN": SECRET, "NO_COLOR": "1"})
+    assert code == 0
     plain = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", out.decode(errors="replace"))
     status_lines = [line for line in re.split(r"[\r\n]", plain) if "●" in line]
     assert any("step" in line and "***" in line for line in status_lines), status_lines
