@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mdrun.model import EnvValue
-from mdrun.redact import REDACTED, is_secret, redact_env, redact_mapping, redact_value
+from mdrun.redact import REDACTED, is_secret, scrub, secret_values
 
 
 @pytest.mark.parametrize(
@@ -22,20 +21,16 @@ def test_ordinary_names(name: str) -> None:
     assert not is_secret(name)
 
 
-def test_redact_env_keeps_source_and_certainty() -> None:
-    env = {
-        "API_TOKEN": EnvValue("abc", "-e", certain=False),
-        "HOME": EnvValue("/h", "process environment"),
-        "SECRET_X": EnvValue(None, 'block "b" at f.md:3'),
-    }
-    shown = redact_env(env)
-    assert shown["API_TOKEN"] == EnvValue(REDACTED, "-e", certain=False)
-    assert shown["HOME"] is env["HOME"]
-    assert shown["SECRET_X"].value is None  # unknown stays unknown, not "***"
-    assert env["API_TOKEN"].value == "abc"
+def test_secret_values_are_the_long_values_of_secret_names_longest_first() -> None:
+    found = secret_values(
+        [("API_TOKEN", "abcd"), ("DB_PASSWORD", "abcdefgh"), ("HOME", "/home/me"),
+         ("SHORT_KEY", "x1"), ("UNKNOWN_SECRET", None)]
+    )  # fmt: skip
+    assert found == ("abcdefgh", "abcd")
 
 
-def test_redact_mapping_and_value() -> None:
-    assert redact_mapping({"PASSWORD": "p", "USER": "u"}) == {"PASSWORD": REDACTED, "USER": "u"}
-    assert redact_value("MY_KEY", "v") == REDACTED
-    assert redact_value("MY_NAME", "v") == "v"
+def test_scrub_hides_a_value_containing_another_whole() -> None:
+    text = "login abcdefgh then abcd"
+    assert scrub(text, secret_values([("A_TOKEN", "abcd"), ("B_TOKEN", "abcdefgh")])) == (
+        f"login {REDACTED} then {REDACTED}"
+    )

@@ -59,10 +59,6 @@ class BlockError(MdrunError):
     """A fence with bad attributes or bad structure."""
 
 
-class GuardError(MdrunError):
-    """A guard that cannot be parsed."""
-
-
 @contextlib.contextmanager
 def error_handler(verbose: bool = False, stream: TextIO | None = None) -> Iterator[None]:
     """Turn exceptions into a message and a `SystemExit` with the documented exit code."""

@@ -7,24 +7,10 @@ import json
 import os
 import re
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
 
-from mdrun.redact import is_secret
-
-
-def secret_values(env: Mapping[str, str]) -> list[str]:
-    """Values of secret-looking variables worth hiding (long enough not to hide every `1`)."""
-    return sorted(
-        {v for k, v in env.items() if is_secret(k) and len(v) >= 4}, key=len, reverse=True
-    )
-
-
-def redact(text: str, secrets: Iterable[str]) -> str:
-    """`text` with every secret value replaced by `***`."""
-    for value in secrets:
-        text = text.replace(value, "***")
-    return text
+from mdrun.redact import scrub
 
 
 @dataclass(slots=True)
@@ -68,7 +54,7 @@ def write_manifest(
     """Rewrite run.json atomically (temp file then rename): readers never see half of it."""
     secret_list = list(secrets)
     blocks = [
-        {k: redact(v, secret_list) if isinstance(v, str) else v for k, v in _fields(r)}
+        {k: scrub(v, secret_list) if isinstance(v, str) else v for k, v in _fields(r)}
         for r in records
     ]
     head = json.dumps({"run_id": run_id, **extra})[:-1]

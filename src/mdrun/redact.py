@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-
-from mdrun.model import Environment, EnvValue
+from collections.abc import Iterable
 
 REDACTED = "***"
 """What a secret value is replaced with."""
@@ -18,22 +16,15 @@ def is_secret(name: str) -> bool:
     return _SECRET.search(name) is not None
 
 
-def redact_value(name: str, value: str | None) -> str | None:
-    """`value`, or `***` when `name` is secret (None, an unknown value, stays None)."""
-    if value is None or not is_secret(name):
-        return value
-    return REDACTED
+def secret_values(variables: Iterable[tuple[str, str | None]]) -> tuple[str, ...]:
+    """Values of secret-looking variables to hide in free text, longest first (so a value that
+    contains another is hidden whole). Values under 4 characters would blank ordinary words."""
+    found = {v for k, v in variables if v is not None and len(v) >= 4 and is_secret(k)}
+    return tuple(sorted(found, key=len, reverse=True))
 
 
-def redact_env(env: Environment) -> dict[str, EnvValue]:
-    """A copy of `env` with secret values replaced by `***` (source and certainty kept)."""
-    out: dict[str, EnvValue] = {}
-    for name, item in env.items():
-        shown = redact_value(name, item.value)
-        out[name] = item if shown == item.value else EnvValue(shown, item.source, item.certain)
-    return out
-
-
-def redact_mapping(values: Mapping[str, str]) -> dict[str, str]:
-    """A copy of a plain name → value mapping with secret values replaced by `***`."""
-    return {name: REDACTED if is_secret(name) else value for name, value in values.items()}
+def scrub(text: str, secrets: Iterable[str]) -> str:
+    """`text` with every value of `secrets` replaced by `***`."""
+    for value in secrets:
+        text = text.replace(value, REDACTED)
+    return text

@@ -14,8 +14,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from mdrun.manifest import BlockRecord, redact
+from mdrun.manifest import BlockRecord
 from mdrun.printer import BlockLog
+from mdrun.redact import scrub
 
 _STYLES = {
     "ok": "green",
@@ -63,7 +64,7 @@ class LiveArea:
         self,
         records: Callable[[], Iterable[BlockRecord]],
         logs: Mapping[str, BlockLog],
-        secrets: list[str],
+        secrets: tuple[str, ...],
         colour: bool,
         fd: int = 1,
     ) -> None:
@@ -105,7 +106,7 @@ class LiveArea:
         last = b""
         if log is not None:
             last = next((x for x in reversed(log.tail.split(b"\n")) if x.strip()), b"")
-        tail = redact(last.decode(errors="replace"), self._secrets).replace("\x1b", "")
+        tail = scrub(last.decode(errors="replace"), self._secrets).replace("\x1b", "")
         text = Text(f"● {record.name} ", style=_STYLES.get(record.status, ""))
         text.append(f"{record.status} {log.lines if log else 0} lines {_duration(record)}  ")
         text.append(tail, style="dim")

@@ -19,11 +19,12 @@ from dataclasses import dataclass
 from mdrun.errors import UsageError
 from mdrun.loop import Loop
 from mdrun.manager import Manager
-from mdrun.manifest import BlockRecord, secret_values, write_manifest
+from mdrun.manifest import BlockRecord, write_manifest
 from mdrun.model import Plan
 from mdrun.printer import BlockLog, ConsoleOut, use_colour
 from mdrun.process import Spawner, become_subreaper, signal_pids
 from mdrun.reaper import Watchdog, run_pids
+from mdrun.redact import secret_values
 from mdrun.runstate import Policy, initial_shell
 
 
@@ -168,8 +169,10 @@ def _run(
 
     loop = Loop(log_dir, console, Spawner(temp_dir, run_id, killer.add_group), colour, on_log_error)
     loop.others[watchdog.process.pid] = watchdog.process
-    secrets = (
-        [] if options.show_secrets else secret_values(initial_shell(plan, dict(os.environ), "").env)
+    secrets: tuple[str, ...] = (
+        ()
+        if options.show_secrets
+        else secret_values(initial_shell(plan, dict(os.environ), "").env.items())
     )
     policy = Policy(options.grace, options.pty, options.keep_going, options.restart_backoff)
 
@@ -232,7 +235,7 @@ def _update(records: Iterable[BlockRecord], loop: Loop) -> None:
 
 
 def _attach_live(
-    loop: Loop, console: ConsoleOut, manager: Manager, secrets: list[str], colour: bool
+    loop: Loop, console: ConsoleOut, manager: Manager, secrets: tuple[str, ...], colour: bool
 ) -> None:
     from mdrun.summary import LiveArea
 

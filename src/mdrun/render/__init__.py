@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from mdrun.model import Environment, EnvValue, Plan
-from mdrun.redact import REDACTED, is_secret
+from mdrun.redact import REDACTED, is_secret, scrub, secret_values
 
 if TYPE_CHECKING:
     import jinja2
@@ -100,21 +100,12 @@ def planned_environment(plan: Plan) -> dict[str, EnvValue]:
     return merged
 
 
-def _secret_values(plan: Plan) -> list[str]:
-    envs: Iterable[Environment] = [plan.initial_env, *(p.env for p in plan.blocks)]
-    found = {
-        value.value
-        for env in envs
-        for name, value in env.items()
-        # Very short values would blank out ordinary words of the reasons.
-        if value.value is not None and len(value.value) >= 4 and is_secret(name)
-    }
-    return sorted(found, key=len, reverse=True)
-
-
 def scrubber(plan: Plan, show_secrets: bool) -> Scrub:
     """A function that hides secret values inside free text such as verdict reasons."""
-    return Scrub(() if show_secrets else tuple(_secret_values(plan)))
+    if show_secrets:
+        return Scrub(())
+    envs: Iterable[Environment] = [plan.initial_env, *(p.env for p in plan.blocks)]
+    return Scrub(secret_values((name, v.value) for env in envs for name, v in env.items()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,9 +116,7 @@ class Scrub:
     """Values to hide, longest first so that a value containing another is hidden whole."""
 
     def __call__(self, text: str) -> str:
-        for secret in self.secrets:
-            text = text.replace(secret, REDACTED)
-        return text
+        return scrub(text, self.secrets)
 
 
 def counts(plan: Plan) -> dict[str, int]:
