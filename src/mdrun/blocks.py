@@ -7,7 +7,6 @@ explicit `name=`, else the block's first comment, else the nearest heading, else
 
 from __future__ import annotations
 
-import dataclasses
 import re
 
 from mdrun.attributes import parse_info
@@ -117,7 +116,7 @@ def _unique_names(blocks: list[Block]) -> tuple[Block, ...]:
                 n += 1
                 name = f"{base}-{n}"
             next_n[base] = n
-            block = dataclasses.replace(block, name=name)
+            block = block._replace(name=name)
             taken[name] = block
         named.append(block)
     return tuple(named)

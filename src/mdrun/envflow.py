@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import replace
 
 from mdrun.conditions import Evaluator, clip
 from mdrun.flowstate import FlowState, merge
@@ -178,7 +177,7 @@ class Flow:
         """`export NAME` with no value."""
         if name in state.shell:
             item = state.shell.pop(name)
-            state.env[name] = replace(item, source=self.label(node))
+            state.env[name] = item._replace(source=self.label(node))
         elif name not in state.env:
             state.marks.add(name)
 

@@ -8,7 +8,6 @@ sorted by name, so the same plan always gives the same bytes.
 from __future__ import annotations
 
 import json
-from dataclasses import fields
 
 from mdrun.model import BlockOptions, Origin, Plan, PlannedBlock
 from mdrun.render import Scrub, counts, scrubber, shown_variables
@@ -29,7 +28,7 @@ _OPTION_KEYS = {
 
 def option_dict(options: BlockOptions) -> dict[str, JsonValue]:
     """Every option of a block, keyed by its info-string spelling, in `BlockOptions` order."""
-    return {_OPTION_KEYS.get(f.name, f.name): getattr(options, f.name) for f in fields(options)}
+    return {_OPTION_KEYS.get(f, f): getattr(options, f) for f in options._fields}
 
 
 def option_words(planned: PlannedBlock) -> list[str]:
