@@ -7,7 +7,7 @@ source text, words are neither split nor globbed, `&&`/`||` short-circuit, the r
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from mdrun.shellast import matching_paren
 from mdrun.shellexpand import expand
@@ -17,8 +17,7 @@ from mdrun.testexpr import BINARY, INT_OPS, UNARY, arith_int, describe, presence
 _OPERATORS = ("&&", "||", "(", ")", "<", ">")
 
 
-@dataclass(frozen=True, slots=True)
-class _Node:
+class _Node(NamedTuple):
     op: str
     """`and`, `or`, `not`, `word`, or the test operator (`-n`, `==`, …)."""
     args: tuple[_Node | str, ...]

@@ -3,30 +3,45 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 from mdrun.model import EnvValue
 from mdrun.shellscope import Scope
 
 
-@dataclass(slots=True)
 class FlowState:
-    """What planning knows about the shell while a block runs."""
+    """What planning knows about the shell while a block runs (mutable: the planner updates it
+    as it walks a body; a plain slotted class, which costs nothing at import)."""
 
-    env: dict[str, EnvValue]
-    """Exported variables: what the next block and async blocks start with."""
-    shell: dict[str, EnvValue] = field(default_factory=dict)
-    """Unexported shell variables of the current block (each block is a new bash)."""
-    unset_by: dict[str, str] = field(default_factory=dict)
-    """`unset by block "x" at F:3` for names a block unset."""
-    marks: set[str] = field(default_factory=set)
-    """`export X` of a name not yet set: its next assignment is exported."""
-    allexport: bool = False
-    """`set -a` is in effect."""
-    opened_by: str | None = None
-    """An opaque command (`source f`) that may have set any variable."""
-    stopped: bool = False
-    """`exit` was reached: nothing after it runs."""
+    __slots__ = ("allexport", "env", "marks", "opened_by", "shell", "stopped", "unset_by")
+
+    def __init__(
+        self,
+        env: dict[str, EnvValue],
+        shell: dict[str, EnvValue] | None = None,
+        unset_by: dict[str, str] | None = None,
+        marks: set[str] | None = None,
+        allexport: bool = False,
+        opened_by: str | None = None,
+        stopped: bool = False,
+    ) -> None:
+        self.env = env
+        """Exported variables: what the next block and async blocks start with."""
+        self.shell: dict[str, EnvValue] = {} if shell is None else shell
+        """Unexported shell variables of the current block (each block is a new bash)."""
+        self.unset_by: dict[str, str] = {} if unset_by is None else unset_by
+        """`unset by block "x" at F:3` for names a block unset."""
+        self.marks: set[str] = set() if marks is None else marks
+        """`export X` of a name not yet set: its next assignment is exported."""
+        self.allexport = allexport
+        """`set -a` is in effect."""
+        self.opened_by = opened_by
+        """An opaque command (`source f`) that may have set any variable."""
+        self.stopped = stopped
+        """`exit` was reached: nothing after it runs."""
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"FlowState({fields})"
 
     def scope(self) -> Scope:
         """The variables a test would see now."""

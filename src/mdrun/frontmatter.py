@@ -7,15 +7,13 @@ pyyaml is imported only when a runbook has frontmatter: it costs more to import 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from mdrun.errors import FrontmatterError
 from mdrun.model import SourceLocation
 
 
-@dataclass(frozen=True, slots=True)
-class Frontmatter:
+class Frontmatter(NamedTuple):
     """What a runbook's head says, with the lines where it says it."""
 
     data: Mapping[str, object]

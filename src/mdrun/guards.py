@@ -8,8 +8,7 @@ body's guard). The verdict is `run`, `skip` or `unknown`, with a reason a person
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from mdrun.conditions import Evaluator
 from mdrun.guardshape import Branch, GuardKind, shape, strip_separators
@@ -20,8 +19,7 @@ from mdrun.shellscope import Outcome, Scope
 _LOOKS_GUARDED = re.compile(r"\s*(?:#[^\n]*\n\s*)*(?:if|\[\[?|test|!)\s")
 
 
-@dataclass(frozen=True, slots=True)
-class Guard:
+class Guard(NamedTuple):
     """What guards a block."""
 
     when: str | None
@@ -34,8 +32,7 @@ class Guard:
     """The body's `if` has an `else` branch."""
 
 
-@dataclass(frozen=True, slots=True)
-class Decision:
+class Decision(NamedTuple):
     """A verdict and what it means for the block's effects (used by the planner)."""
 
     verdict: Verdict

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from mdrun.shellast import Node, Parsed
 
@@ -11,8 +10,7 @@ GuardKind = Literal["if", "and"]
 _SEPARATORS = (";", "\n", "&")
 
 
-@dataclass(frozen=True, slots=True)
-class Branch:
+class Branch(NamedTuple):
     """One way through a guarded body."""
 
     label: str

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 _MARKER = r"""(?x)
     ^(?P<space>[ \t]*)
@@ -58,8 +58,7 @@ class TargetError(ValueError):
     """A target whose line range cannot be read (`f:-`)."""
 
 
-@dataclass(slots=True)
-class Target:
+class Target(NamedTuple):
     """What a marker asks for: a path and optionally line ranges or a named section."""
 
     path: str

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 Node = Any
 """A bashlex AST node (bashlex is untyped)."""
@@ -20,15 +21,14 @@ class ShellSyntaxError(Exception):
     """bashlex could not parse the text."""
 
 
-@dataclass(frozen=True, slots=True)
-class Parsed:
+class Parsed(NamedTuple):
     """Shell text and its top-level bashlex nodes."""
 
     source: str
     """The original text; node positions index into it."""
     nodes: tuple[Node, ...]
     """Top-level commands in order (a lone `if` is unwrapped from its compound node)."""
-    conditionals: dict[int, str] = field(default_factory=dict)
+    conditionals: Mapping[int, str] = MappingProxyType({})
     """Start offset of each masked `[[ … ]]` → its original text."""
 
     def text(self, node: Node) -> str:

@@ -8,7 +8,7 @@ other parameter operators, pathname expansion, unknown values) raises `NeedsExec
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from mdrun.redact import REDACTED, is_secret
 from mdrun.shellast import matching_paren
@@ -19,15 +19,13 @@ _IFS = re.compile(r"[ \t\n]+")
 _GLOB = re.compile(r"[*?\[]")
 
 
-@dataclass(slots=True)
-class _Piece:
+class _Piece(NamedTuple):
     text: str
     quoted: bool
     expanded: bool
 
 
-@dataclass(frozen=True, slots=True)
-class Word:
+class Word(NamedTuple):
     """One expanded word."""
 
     fields: tuple[str, ...]

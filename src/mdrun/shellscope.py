@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import NamedTuple
 
 from mdrun.model import EnvValue
 from mdrun.redact import REDACTED, is_secret
@@ -60,13 +61,12 @@ class NeedsExecution(Exception):  # noqa: N818 - a verdict, not a failure
         self.reason = reason
 
 
-@dataclass(frozen=True, slots=True)
-class Scope:
+class Scope(NamedTuple):
     """The variables a piece of shell would see, as far as planning knows."""
 
     values: Mapping[str, EnvValue]
     """Set variables (exported or not); absent names are unset."""
-    unset_by: Mapping[str, str] = field(default_factory=dict)
+    unset_by: Mapping[str, str] = MappingProxyType({})
     """Why an absent name is unset, when a block unset it (`unset by block "x" at F:3`)."""
     opened_by: str | None = None
     """Set when something opaque (`source`, `eval`) may have changed any variable."""
@@ -120,8 +120,7 @@ def var_state(name: str, item: EnvValue | None, unset_by: str | None = None) -> 
     return f"{name}={shown} {where}"
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
+class Outcome(NamedTuple):
     """A condition's exit status as far as planning knows, and why."""
 
     value: bool | None

@@ -9,7 +9,7 @@ import contextlib
 import gc
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from mdrun.errors import IncludeError
 from mdrun.model import Origin, SourceLocation
@@ -60,8 +60,7 @@ def decode(
     return text
 
 
-@dataclass(slots=True)
-class Source:
+class Source(NamedTuple):
     """One file (or URL) read once per expansion, its lines and their locations."""
 
     key: str

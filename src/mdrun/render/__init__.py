@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from mdrun.model import Environment, EnvValue, Plan
 from mdrun.redact import REDACTED, is_secret, scrub, secret_values
@@ -57,8 +56,7 @@ def shown_value(name: str, value: EnvValue, show_secrets: bool) -> str | None:
     return value.value
 
 
-@dataclass(frozen=True, slots=True)
-class ShownVariable:
+class ShownVariable(NamedTuple):
     """One row of a render's environment table."""
 
     name: str
@@ -108,8 +106,7 @@ def scrubber(plan: Plan, show_secrets: bool) -> Scrub:
     return Scrub(secret_values((name, v.value) for env in envs for name, v in env.items()))
 
 
-@dataclass(frozen=True, slots=True)
-class Scrub:
+class Scrub(NamedTuple):
     """Replaces each known secret value with `REDACTED`."""
 
     secrets: tuple[str, ...]

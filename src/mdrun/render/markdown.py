@@ -7,7 +7,7 @@ the block's body under a fence that no backtick run inside the body can close.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from mdrun.model import Plan, PlannedBlock, format_origin
 from mdrun.render import (
@@ -52,8 +52,7 @@ def escape_text(text: str) -> str:
     return re.sub(r"([\\`*\[\]<>|])", r"\\\1", text.replace("\n", " "))
 
 
-@dataclass(frozen=True, slots=True)
-class Segment:
+class Segment(NamedTuple):
     """Either a run of prose from the document or one planned block."""
 
     prose: str | None = None
