@@ -9,23 +9,16 @@ Any problem with the cache falls back to bashlex's own computation.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import importlib
 import importlib.util
 import marshal
-import os
 import sys
-import tempfile
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-
-def cache_dir() -> Path:
-    """`$XDG_CACHE_HOME/mdrun`, else `~/.cache/mdrun`."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "mdrun"
+from mdrun import usercache
 
 
 def _key(grammar: Any) -> str:
@@ -34,21 +27,12 @@ def _key(grammar: Any) -> str:
 
 
 def _load(path: Path) -> tuple[dict[Any, Any], dict[Any, Any]] | None:
+    data = usercache.read(path)
     try:
-        action, goto = marshal.loads(path.read_bytes())
-    except (OSError, ValueError, EOFError, TypeError):
+        action, goto = marshal.loads(data) if data is not None else (None, None)
+    except (ValueError, EOFError, TypeError):
         return None
     return (action, goto) if isinstance(action, dict) and isinstance(goto, dict) else None
-
-
-def _store(path: Path, action: dict[Any, Any], goto: dict[Any, Any]) -> None:
-    # Atomic: two mdrun processes may fill the cache at once.
-    with contextlib.suppress(OSError):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".bashlex-")
-        with os.fdopen(fd, "wb") as out:
-            out.write(marshal.dumps((action, goto)))
-        os.replace(tmp, path)
 
 
 def _import_yacc_alone() -> Any:
@@ -73,11 +57,13 @@ def import_bashlex() -> ModuleType:
     original = yacc.LRTable
 
     def cached_table(grammar: Any, log: Any = None) -> Any:
-        path = cache_dir() / f"bashlex-{_key(grammar)}.marshal"
-        tables = _load(path)
+        folder = usercache.directory()
+        path = folder / f"bashlex-{_key(grammar)}.marshal" if folder else None
+        tables = _load(path) if path else None
         if tables is None:
             table = original(grammar, log)
-            _store(path, table.lr_action, table.lr_goto)
+            if path:
+                usercache.write(path, marshal.dumps((table.lr_action, table.lr_goto)))
             return table
         # What LRTable.__init__ leaves behind for LRParser and yacc().
         table = original.__new__(original)

@@ -148,9 +148,17 @@ def cmd_list(args: argparse.Namespace) -> int:
     from mdrun.loader import load_runbook
     from mdrun.render.listing import render_list
 
+    _use_parse_cache()
     runbook = load_runbook(args.runbook, _load_options(args))
     sys.stdout.write(render_list(runbook))
     return 0
+
+
+def _use_parse_cache() -> None:
+    """Keep parses between runs: most of a re-plan's time is parsing what did not change."""
+    from mdrun import parsecache
+
+    parsecache.enable()
 
 
 def _plan(args: argparse.Namespace) -> Plan:
@@ -158,6 +166,7 @@ def _plan(args: argparse.Namespace) -> Plan:
     from mdrun.loader import load_runbook
     from mdrun.planner import plan
 
+    _use_parse_cache()
     runbook = load_runbook(args.runbook, _load_options(args))
     env = initial_environment(os.environ, args.env, args.env_file)
     return plan(runbook, env)
@@ -175,6 +184,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     """Lint; exit 1 when anything is found."""
     from mdrun.check import check_runbook
 
+    _use_parse_cache()
     findings = check_runbook(args.runbook, _load_options(args))
     for finding in findings:
         print(finding)

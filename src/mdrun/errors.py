@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import sys
-import traceback
 from collections.abc import Iterator
 from typing import TextIO
 
@@ -67,7 +66,7 @@ def error_handler(verbose: bool = False, stream: TextIO | None = None) -> Iterat
         yield
     except MdrunError as exc:
         if verbose:
-            traceback.print_exc(file=out)
+            _print_traceback(out)
         print(f"mdrun: {exc}" if exc.location is None else str(exc), file=out)
         raise SystemExit(exc.exit_code) from None
     except KeyboardInterrupt:
@@ -78,10 +77,18 @@ def error_handler(verbose: bool = False, stream: TextIO | None = None) -> Iterat
         raise SystemExit(EXIT_OK) from None
     except Exception as exc:  # noqa: BLE001 - the one place a bug becomes exit 3
         if verbose:
-            traceback.print_exc(file=out)
+            _print_traceback(out)
         else:
             print(
                 f"mdrun: internal error: {type(exc).__name__}: {exc} (rerun with --verbose)",
                 file=out,
             )
         raise SystemExit(EXIT_BUG) from None
+
+
+def _print_traceback(out: TextIO) -> None:
+    # Imported here: `traceback` (with linecache and tokenize) costs every command ~3 ms at
+    # start, and only --verbose failures print one.
+    import traceback
+
+    traceback.print_exc(file=out)

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
+from mdrun import parsecache
+
 Node = Any
 """A bashlex AST node (bashlex is untyped)."""
 
@@ -83,15 +85,31 @@ def parse(source: str) -> Parsed:
     if all(not ln.strip() or ln.lstrip().startswith("#") for ln in source.splitlines()):
         return Parsed(source, ())
     masked, conditionals = mask_conditionals(mask_arithmetic(source))
+    cache = parsecache.active().shell
+    nodes = parsecache.get_shell(cache, masked) if cache else None
+    if nodes is None:
+        nodes = _bashlex_parse(masked)
+        if cache:
+            parsecache.put_shell(cache, masked, nodes)
+    if isinstance(nodes, str):
+        raise ShellSyntaxError(nodes)
+    return Parsed(source, tuple(unwrap(n) for n in nodes), conditionals)
+
+
+def _bashlex_parse(text: str) -> parsecache.ShellResult:
+    """bashlex's nodes for `text`, or the message of the parse error it raised."""
     # Imported late (`mdrun list` does not need it), with its parse tables cached.
     from mdrun.bashlexcache import import_bashlex
 
     bashlex = import_bashlex()
     try:
-        nodes = bashlex.parse(masked)
-    except Exception as exc:  # noqa: BLE001 - bashlex raises assorted types (NotImplementedError...)
+        nodes: list[Node] = bashlex.parse(text)
+    except (bashlex.errors.ParsingError, NotImplementedError) as exc:
+        return f"{type(exc).__name__}: {exc}"
+    except Exception as exc:  # noqa: BLE001 - bashlex raises assorted types (IndexError...)
+        # Not kept: these may depend on this process (the recursion limit, memory).
         raise ShellSyntaxError(f"{type(exc).__name__}: {exc}") from None
-    return Parsed(source, tuple(unwrap(n) for n in nodes), conditionals)
+    return nodes
 
 
 def unwrap(node: Node) -> Node:

@@ -7,8 +7,6 @@ sorted by name, so the same plan always gives the same bytes.
 
 from __future__ import annotations
 
-import json
-
 from mdrun.model import BlockOptions, Origin, Plan, PlannedBlock
 from mdrun.render import Scrub, counts, scrubber, shown_variables
 
@@ -90,4 +88,6 @@ def plan_dict(plan: Plan, show_secrets: bool = False) -> dict[str, JsonValue]:
 
 def render_json(plan: Plan, show_secrets: bool = False) -> str:
     """The plan as indented JSON text, ending with a newline."""
+    import json  # here: the text and plain renders import this module for `option_words`
+
     return json.dumps(plan_dict(plan, show_secrets), indent=2, ensure_ascii=False) + "\n"
