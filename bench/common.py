@@ -10,25 +10,28 @@ import os
 import statistics
 import subprocess
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 """The repository root."""
 
 
-def bench_env() -> dict[str, str]:
-    """The environment for timed commands.
+def bench_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment for timed commands, plus `extra`.
 
     PYTHONDONTWRITEBYTECODE is dropped: an installed package has its bytecode compiled, and a
     development environment that forbids writing it would time the compiler, not mdrun.
     """
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env["NO_COLOR"] = "1"
+    env.update(extra or {})
     return env
 
 
-def time_command(argv: Sequence[str], cwd: Path | None = None) -> float:
+def time_command(
+    argv: Sequence[str], cwd: Path | None = None, extra_env: Mapping[str, str] | None = None
+) -> float:
     """Wall-clock seconds of one run of `argv`, output discarded; raises if it fails."""
     start = time.perf_counter()
     proc = subprocess.run(
@@ -36,7 +39,7 @@ def time_command(argv: Sequence[str], cwd: Path | None = None) -> float:
         cwd=cwd,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
-        env=bench_env(),
+        env=bench_env(extra_env),
         check=False,
     )
     elapsed = time.perf_counter() - start
@@ -46,16 +49,22 @@ def time_command(argv: Sequence[str], cwd: Path | None = None) -> float:
 
 
 def interleaved_medians(
-    commands: Sequence[Sequence[str]], runs: int, cwd: Path | None = None, warmup: int = 2
+    commands: Sequence[Sequence[str]],
+    runs: int,
+    cwd: Path | None = None,
+    warmup: int = 2,
+    envs: Sequence[Mapping[str, str] | None] = (),
 ) -> list[float]:
-    """Median seconds of each command over `runs` rounds, one run of each per round."""
+    """Median seconds of each command over `runs` rounds, one run of each per round; `envs`
+    adds variables to the commands' environments, by position."""
+    extra = [*envs, *[None] * (len(commands) - len(envs))]
     for _ in range(warmup):
-        for argv in commands:
-            time_command(argv, cwd)
+        for argv, env in zip(commands, extra, strict=True):
+            time_command(argv, cwd, env)
     samples: list[list[float]] = [[] for _ in commands]
     for _ in range(runs):
         for i, argv in enumerate(commands):
-            samples[i].append(time_command(argv, cwd))
+            samples[i].append(time_command(argv, cwd, extra[i]))
     return [statistics.median(s) for s in samples]
 
 

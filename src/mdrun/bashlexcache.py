@@ -13,8 +13,8 @@ import hashlib
 import importlib
 import importlib.util
 import marshal
+import os
 import sys
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -26,7 +26,7 @@ def _key(grammar: Any) -> str:
     return hashlib.sha256(f"{sys.version_info[:2]}\n{text}".encode()).hexdigest()[:20]
 
 
-def _load(path: Path) -> tuple[dict[Any, Any], dict[Any, Any]] | None:
+def _load(path: str) -> tuple[dict[Any, Any], dict[Any, Any]] | None:
     data = usercache.read(path)
     try:
         action, goto = marshal.loads(data) if data is not None else (None, None)
@@ -58,7 +58,7 @@ def import_bashlex() -> ModuleType:
 
     def cached_table(grammar: Any, log: Any = None) -> Any:
         folder = usercache.directory()
-        path = folder / f"bashlex-{_key(grammar)}.marshal" if folder else None
+        path = os.path.join(folder, f"bashlex-{_key(grammar)}.marshal") if folder else None
         tables = _load(path) if path else None
         if tables is None:
             table = original(grammar, log)

@@ -12,7 +12,6 @@ import importlib.util
 import marshal
 import os
 import zlib
-from pathlib import Path
 from typing import Any
 
 MAX_ENTRIES = 4096
@@ -21,19 +20,23 @@ MAX_BYTES = 1 << 20
 """Larger entries are not written: computing such a value dwarfs reading it anyway."""
 
 
-def root() -> Path:
+# Paths are strings here: pathlib (with urllib.parse and ipaddress) would cost `mdrun list`,
+# which needs it nowhere else, ~5 ms at start.
+
+
+def root() -> str:
     """`$XDG_CACHE_HOME/mdrun`, else `~/.cache/mdrun`."""
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "mdrun"
+    return os.path.join(base, "mdrun")
 
 
-def directory(*parts: str) -> Path | None:
+def directory(*parts: str) -> str | None:
     """`root()/PARTS`, created private (0700) if missing; None when it cannot be created, or
     when it is not owned by this user or is writable by others."""
-    path = root().joinpath(*parts)
+    path = os.path.join(root(), *parts)
     try:
-        path.mkdir(mode=0o700, parents=True, exist_ok=True)
-        info = path.stat()
+        os.makedirs(path, mode=0o700, exist_ok=True)
+        info = os.stat(path)
     except OSError:
         return None
     if info.st_uid != os.geteuid() or info.st_mode & 0o022:
@@ -41,18 +44,20 @@ def directory(*parts: str) -> Path | None:
     return path
 
 
-def read(path: Path) -> bytes | None:
+def read(path: str) -> bytes | None:
     """The file's bytes, or None when it cannot be read."""
     try:
-        return path.read_bytes()
+        with open(path, "rb") as file:
+            return file.read()
     except OSError:
         return None
 
 
-def write(path: Path, data: bytes) -> bool:
+def write(path: str, data: bytes) -> bool:
     """Replace `path` with `data` atomically (other mdrun processes may read or fill the cache
     at the same time); False when it could not be written."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    folder, name = os.path.split(path)
+    tmp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as out:
@@ -60,7 +65,7 @@ def write(path: Path, data: bytes) -> bool:
         os.replace(tmp, path)
     except OSError:
         with contextlib.suppress(OSError):
-            tmp.unlink()
+            os.unlink(tmp)
         return False
     return True
 
@@ -74,7 +79,7 @@ class TextCache:
     time a process adds to it.
     """
 
-    def __init__(self, folder: Path, stamp: str, max_entries: int = MAX_ENTRIES) -> None:
+    def __init__(self, folder: str, stamp: str, max_entries: int = MAX_ENTRIES) -> None:
         self.folder = folder
         self.stamp = stamp
         self.max_entries = max_entries
@@ -87,10 +92,11 @@ class TextCache:
         folder = directory(name) if stamp else None
         return cls(folder, stamp) if folder and stamp else None
 
-    def path(self, text: str) -> Path:
+    def path(self, text: str) -> str:
         """Where the entry for `text` lives."""
         data = f"{self.stamp}\0{text}".encode(errors="surrogatepass")
-        return self.folder / f"{zlib.crc32(data):08x}{zlib.adler32(data):08x}{len(data):x}"
+        name = f"{zlib.crc32(data):08x}{zlib.adler32(data):08x}{len(data):x}"
+        return os.path.join(self.folder, name)
 
     def get(self, text: str) -> Any:
         """The value kept for `text`, or None."""
@@ -121,18 +127,18 @@ def stamp(package: str, files: tuple[str, ...]) -> str | None:
     spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
         return None
-    folder = Path(next(iter(spec.submodule_search_locations)))
-    parts = [str(folder)]
+    folder = next(iter(spec.submodule_search_locations))
+    parts = [folder]
     for name in files:
         try:
-            info = (folder / name).stat()
+            info = os.stat(os.path.join(folder, name))
         except OSError:
             return None
         parts.append(f"{name}:{info.st_size}:{info.st_mtime_ns}")
     return " ".join(parts)
 
 
-def trim(folder: Path, keep: int) -> None:
+def trim(folder: str, keep: int) -> None:
     """Remove the oldest entries of `folder` until `keep` remain, less a quarter (so that the
     next process does not trim again at once)."""
     try:
