@@ -30,29 +30,49 @@ CASES = [
     ('[ -z "$X" ]', env(X=""), "run", "X is empty (from -e)"),
     # the classic: `[ -n ]` is true
     ("[ -n $X ]", env(), "run", "X is unset, unquoted, gives 0 words; -n is not empty"),
-    ("[ ${NUM_GPUS-0} -gt 0 ]", env(), "skip", "NUM_GPUS is unset, default 0 -gt 0"),
-    ("[ ${NUM_GPUS-0} -gt 0 ]", env(NUM_GPUS="2"), "run", "NUM_GPUS=2 (from -e) -gt 0"),
+    ("[ ${NUM_GPUS-0} -gt 0 ]", env(), "skip", "NUM_GPUS is unset, default 0, so 0 -gt 0 is false"),
+    (
+        "[ ${NUM_GPUS-0} -gt 0 ]",
+        env(NUM_GPUS="2"),
+        "run",
+        "NUM_GPUS=2 (from -e), so 2 -gt 0 is true",
+    ),
     ("[ ${NUM_GPUS-0} -gt 0 ]", env(NUM_GPUS=""), "skip", None),  # `[ -gt 0 ]`: 2 args, error
-    ('[ "${N:-0}" -ge 1 ]', env(N=""), "skip", "N is empty (from -e), default 0 -ge 1"),
-    ('[ "${X:+yes}" = yes ]', env(X="a"), "run", "X is set (from -e), so yes = yes"),
+    (
+        '[ "${N:-0}" -ge 1 ]',
+        env(N=""),
+        "skip",
+        "N is empty (from -e), default 0, so 0 -ge 1 is false",
+    ),
+    (
+        '[ "${X:+yes}" = yes ]',
+        env(X="a"),
+        "run",
+        "X is set (from -e), giving yes, so yes = yes is true",
+    ),
     ('[ "${X+yes}" = yes ]', env(X=""), "run", None),
     ('[ "${X:+yes}" = yes ]', env(X=""), "skip", None),
     ("[ abc -eq 1 ]", env(), "skip", None),
     ("! [ abc -eq 1 ]", env(), "run", None),
     ('[ " 7" -eq 7 ]', env(), "run", None),
-    ("test $A = $B", env(A="x", B="x"), "run", "A=x (from -e) = B=x (from -e)"),
+    ("test $A = $B", env(A="x", B="x"), "run", "A=x (from -e); B=x (from -e), so x = x is true"),
     ('[ "$A" != b ]', env(A="b"), "skip", None),
     ('[ "$A" == b ]', env(A="b"), "run", None),
     ("[ '$A' = '$A' ]", env(), "run", None),
     ('[ \\$A = "\\$A" ]', env(), "run", None),
-    ('[ "$A" = x -o "$B" = y ]', env(A="x", B="q"), "run", "A=x (from -e) = x"),
-    ('[ "$A" = x -a "$B" = y ]', env(A="x", B="q"), "skip", "B=q (from -e) = y"),
+    ('[ "$A" = x -o "$B" = y ]', env(A="x", B="q"), "run", "A=x (from -e), so x = x is true"),
+    ('[ "$A" = x -a "$B" = y ]', env(A="x", B="q"), "skip", "B=q (from -e), so q = y is false"),
     ('[ ! -n "$A" ]', env(A="x"), "skip", None),
     ('[ -z "$S" ] || [ "$S" = x ]', env(S="y"), "skip", None),
     ('[ -n "$A" ] && [ -n "$B" ]', env(A="1"), "skip", "B is unset"),
     ("true && ! false", env(), "run", None),
     ('{ [ -n "$A" ]; }', env(A="1"), "run", None),
-    ("[[ -n $X && $Y == b ]]", env(X="a", Y="b"), "run", "X is set (from -e); Y=b (from -e) == b"),
+    (
+        "[[ -n $X && $Y == b ]]",
+        env(X="a", Y="b"),
+        "run",
+        "X is set (from -e); Y=b (from -e), so b == b is true",
+    ),
     ("[[ -z $X || $X = no ]]", env(X="no"), "run", None),
     ("[[ ! ( -n $X ) ]]", env(), "run", None),
     ("[[ $N -lt 10 ]]", env(N="3"), "run", None),
@@ -67,7 +87,12 @@ CASES = [
             " (the test fails with status 2)"
         ),
     ),
-    ('[ "$TOKEN" = hunter2 ]', env(TOKEN="hunter2"), "run", "TOKEN=*** (from -e) = ***"),
+    (
+        '[ "$TOKEN" = hunter2 ]',
+        env(TOKEN="hunter2"),
+        "run",
+        "TOKEN=*** (from -e), so *** = *** is true",
+    ),
     # needing execution
     (
         '[ "$(curl -s http://x)" = 200 ]',
@@ -137,9 +162,17 @@ fi
 @pytest.mark.parametrize(
     ("mode", "branch", "reason"),
     [
-        ("a", "if", "if true: MODE=a (from -e) = a"),
-        ("b", "elif 1", "if false: MODE=b (from -e) = a; elif 1 true: MODE=b (from -e) = b"),
-        ("c", "else", "if false: MODE=c (from -e) = a; elif 1 false: MODE=c (from -e) = b"),
+        ("a", "if", "if true: MODE=a (from -e), so a = a is true"),
+        (
+            "b",
+            "elif 1",
+            "if false: MODE=b (from -e), so b = a is false; elif 1 true: MODE=b (from -e), so b = b is true",
+        ),
+        (
+            "c",
+            "else",
+            "if false: MODE=c (from -e), so c = a is false; elif 1 false: MODE=c (from -e), so c = b is false",
+        ),
     ],
 )
 def test_if_elif_else_names_the_branch(mode: str, branch: str, reason: str) -> None:
@@ -168,7 +201,7 @@ def test_false_condition_before_an_undecidable_one_still_skips_if_all_false() ->
 def test_and_guard() -> None:
     body = '[ -n "$A" ] && [ "$B" = 1 ] && echo both\n'
     assert block_verdict(block(body), env(A="x", B="1")).kind == "run"
-    assert block_verdict(block(body), env(A="x")).reason == "B is unset = 1"
+    assert block_verdict(block(body), env(A="x")).reason == 'B is unset, so "" = 1 is false'
     assert block_guard(block(body)) == Guard(None, "and", ('[ -n "$A" ] && [ "$B" = 1 ]',), False)
 
 
@@ -190,11 +223,14 @@ def test_unguarded_bodies_run(body: str) -> None:
 
 def test_when_is_anded_with_the_body_guard() -> None:
     b = block('if [ -n "$A" ]; then x; fi', when='[ "$ENV" = prod ]')
-    assert block_verdict(b, env(ENV="dev", A="1")).reason == "when: ENV=dev (from -e) = prod"
+    assert (
+        block_verdict(b, env(ENV="dev", A="1")).reason
+        == "when: ENV=dev (from -e), so dev = prod is false"
+    )
     assert block_verdict(b, env(ENV="prod")).kind == "skip"
     verdict = block_verdict(b, env(ENV="prod", A="1"))
     assert (verdict.kind, verdict.branch) == ("run", "if")
-    assert verdict.reason == "when: ENV=prod (from -e) = prod; A is set (from -e)"
+    assert verdict.reason == "when: ENV=prod (from -e), so prod = prod is true; A is set (from -e)"
     unknown_when = block('if [ -n "$A" ]; then x; fi', when="[ -f /x ]")
     assert block_verdict(unknown_when, env()).kind == "skip"
     assert block_verdict(unknown_when, env(A="1")).kind == "unknown"

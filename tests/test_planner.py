@@ -293,7 +293,7 @@ def test_seedlike_gpu_block_flips_with_num_gpus(monkeypatch: pytest.MonkeyPatch)
     two = seedlike(monkeypatch, "NUM_GPUS=2")
     gpu = next(pb for pb in two.blocks if pb.block.name == "gpu-utilization")
     assert (gpu.verdict.kind, gpu.verdict.branch) == ("run", "if")
-    assert gpu.verdict.reason == "NUM_GPUS=2 (from -e) -gt 0"
+    assert gpu.verdict.reason == "NUM_GPUS=2 (from -e), so 2 -gt 0 is true"
 
 
 def test_seedlike_job_id_is_set_value_unknown_after_the_job_block(

@@ -154,9 +154,11 @@ def _test(op: str, raw: list[str], scope: Scope) -> Outcome:
     lv, rv = left.fields[0], right.fields[0]
     text = describe(left, op, right)
     if op in ("=", "=="):
-        return Outcome(lv == rv, text)
-    if op == "!=":
-        return Outcome(lv != rv, text)
-    if op in INT_OPS:
-        return Outcome(INT_OPS[op](arith_int(lv, text), arith_int(rv, text)), text)
-    raise NeedsExecution(f"needs the comparison {text}")
+        result = lv == rv
+    elif op == "!=":
+        result = lv != rv
+    elif op in INT_OPS:
+        result = INT_OPS[op](arith_int(lv, text), arith_int(rv, text))
+    else:
+        raise NeedsExecution(f"needs the comparison {text}")
+    return Outcome(result, describe(left, op, right, result))

@@ -203,7 +203,7 @@ class _Expander:
         if op.endswith("+"):
             alt = self._alternative(word, in_quotes) if is_set else []
             if is_set and item is not None:
-                state = f"{name} is set {source_phrase(item.source)}, so {show(_text(alt))}"
+                state = f"{name} is set {source_phrase(item.source)}, giving {show(_text(alt))}"
             self.refs.append((name, state))
             return alt or [_Piece("", in_quotes, True)]
         self.refs.append((name, state))

@@ -237,20 +237,33 @@ def _binary(left: tuple[str, Word], op: str, right: tuple[str, Word]) -> tuple[b
     (lv, lw), (rv, rw) = left, right
     text = describe(lw, op, rw)
     if op in ("=", "=="):
-        return lv == rv, text
-    if op == "!=":
-        return lv != rv, text
-    if op in INT_OPS:
-        return INT_OPS[op](_test_int(lv, text), _test_int(rv, text)), text
-    raise NeedsExecution(f"needs the comparison {text}")
+        result = lv == rv
+    elif op == "!=":
+        result = lv != rv
+    elif op in INT_OPS:
+        result = INT_OPS[op](_test_int(lv, text), _test_int(rv, text))
+    else:
+        raise NeedsExecution(f"needs the comparison {text}")
+    return result, describe(lw, op, rw, result)
 
 
-def describe(left: Word, op: str, right: Word) -> str:
-    """`NUM_GPUS=2 (from -e) -gt 0`; a literal compared with a secret is hidden too."""
+def describe(left: Word, op: str, right: Word, result: bool | None = None) -> str:
+    """`NUM_GPUS is unset, default 0, so 0 -gt 0 is false`: the facts that gave the operands
+    their values, then the comparison of those values and its result (`2 -gt 0` alone when both
+    are literal). A literal compared with a secret is hidden too."""
     secret = left.secret or right.secret
-    ldesc = REDACTED if secret and not left.secret and left.var is None else left.desc
-    rdesc = REDACTED if secret and not right.secret and right.var is None else right.desc
-    return f"{ldesc} {op} {rdesc}"
+    shown = [_shown(w, secret) for w in (left, right)]
+    values = f"{shown[0]} {op} {shown[1]}"
+    facts = [w.desc for w in (left, right) if w.desc != show(" ".join(w.fields))]
+    if result is not None and facts:
+        values += " is true" if result else " is false"
+    return f"{'; '.join(facts)}, so {values}" if facts else values
+
+
+def _shown(word: Word, hide: bool) -> str:
+    if word.secret or (hide and word.var is None):
+        return REDACTED
+    return show(" ".join(word.fields))
 
 
 def _test_int(value: str, text: str) -> int:

@@ -244,7 +244,7 @@ export STREAMCONSUMER_LOGS=/tmp/streamlogs  # -e
 #     done
 # fi
 
-# ── 2. gpu-utilization · async · skip: NUM_GPUS=0 (from -e) -gt 0
+# ── 2. gpu-utilization · async · skip: NUM_GPUS=0 (from -e), so 0 -gt 0 is false
 #    from tests/fixtures/seedlike/gpu-utilization.md:3 (via tests/fixtures/seedlike/stream-logs.md:8)
 # if [ ${NUM_GPUS-0} -gt 0 ]; then
 #     kubectl exec -n "${KUBE_NS:-default}" "$RAY_HEAD_POD" -- \

@@ -244,7 +244,7 @@ export STREAMCONSUMER_LOGS=/tmp/streamlogs  # -e
 #     done
 # fi
 
-# ── 2. gpu-utilization · async · run: NUM_GPUS=2 (from -e) -gt 0 [branch: if]
+# ── 2. gpu-utilization · async · run: NUM_GPUS=2 (from -e), so 2 -gt 0 is true [branch: if]
 #    from tests/fixtures/seedlike/gpu-utilization.md:3 (via tests/fixtures/seedlike/stream-logs.md:8)
 set -m
 {
