@@ -189,3 +189,19 @@ def test_mojibake_still_found_when_the_runbook_does_not_load(tmp_path: Path) -> 
     found = _check(runbook)
     assert [line.split(": ")[1] for line in found] == ["MD001", "MD005"]
     assert found[1].startswith(f"{tmp_path}/rb.md:3: MD005: ")
+
+
+@pytest.mark.skipif(shutil.which("shellcheck") is None, reason="shellcheck not installed")
+def test_shellcheck_runs_side_by_side_and_keeps_each_block_apart(tmp_path: Path) -> None:
+    blocks = "".join(
+        f"## step {i}\n\n```bash\necho {i}\n{'cd place' if i % 3 else 'ls'}\n```\n\n"
+        for i in range(12)
+    )
+    runbook = _write(tmp_path, {"rb.md": blocks})
+    found = _check(runbook, shellcheck=True)
+    expected = [f"{tmp_path}/rb.md:{7 * i + 5}: SC2164: " for i in range(12) if i % 3]
+    assert [f[: len(e)] for f, e in zip(found, expected, strict=True)] == expected
+    assert all(
+        f.endswith(f"[step-{i}]")
+        for f, i in zip(found, (i for i in range(12) if i % 3), strict=True)
+    )

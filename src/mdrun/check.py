@@ -22,7 +22,7 @@ from mdrun.lint import Finding
 from mdrun.lint.inputs import find_dead_guards
 from mdrun.lint.loops import find_spinning_loops
 from mdrun.lint.mojibake import find_mojibake, find_mojibake_in_file
-from mdrun.lint.shellcheck import find_shellcheck, shellcheck_path
+from mdrun.lint.shellcheck import find_shellcheck_all, shellcheck_path
 from mdrun.model import LoadOptions, Runbook
 
 __all__ = ["LOAD_ERROR", "Finding", "check_runbook"]
@@ -61,6 +61,6 @@ def _lint(runbook: Runbook, shellcheck: str | None) -> list[Finding]:
     findings = find_mojibake(runbook.document) + find_dead_guards(runbook)
     for block in runbook.blocks:
         findings += find_spinning_loops(block)
-        if shellcheck:
-            findings += find_shellcheck(block, shellcheck)
+    if shellcheck:
+        findings += find_shellcheck_all(runbook.blocks, shellcheck)
     return findings
