@@ -174,16 +174,44 @@ def test_a_cache_others_can_write_is_not_used(tmp_path: Path) -> None:
     assert list(shared.iterdir()) == []
 
 
-def test_trimming_drops_the_oldest_entries(tmp_path: Path) -> None:
-    cache = TextCache(str(tmp_path), "stamp", max_entries=8)
+def _fill(folder: Path, count: int, size: int = 10) -> TextCache:
+    """`count` entries, entry i last used at second i."""
+    cache = TextCache(str(folder), "stamp", max_entries=8, max_bytes=10_000)
     cache.trimmed = True  # filling: no trim yet
-    for i in range(20):
-        cache.put(f"text {i}", i)
+    for i in range(count):
+        cache.put(f"text {i}", "x" * size)
         os.utime(cache.path(f"text {i}"), ns=(i * 10**9, i * 10**9))
-    later = TextCache(str(tmp_path), "stamp", max_entries=8)
-    later.put("new", -1)
-    kept = {marshal.loads(p.read_bytes())[2] for p in tmp_path.iterdir()}
-    assert kept == {*range(14, 20), -1}
+    return cache
+
+
+def _kept(folder: Path) -> set[str]:
+    return {marshal.loads(p.read_bytes())[1] for p in folder.iterdir()}
+
+
+def test_trimming_drops_the_least_recently_used(tmp_path: Path) -> None:
+    cache = _fill(tmp_path, 20)
+    assert cache.get("text 3") is not None  # used now: the newest
+    later = TextCache(str(tmp_path), "stamp", max_entries=8, max_bytes=10_000)
+    later.put("new", "y")
+    assert _kept(tmp_path) == {"text 3", *(f"text {i}" for i in range(15, 20)), "new"}
+    later.put("newer", "z")  # one trim per process
+    assert len(_kept(tmp_path)) == 8
+
+
+def test_trimming_keeps_the_bytes_down(tmp_path: Path) -> None:
+    _fill(tmp_path, 6, size=3000)  # 6 entries, ~18 kB: over 10 kB
+    TextCache(str(tmp_path), "stamp", max_entries=8, max_bytes=10_000).put("new", "y")
+    assert _kept(tmp_path) == {"text 4", "text 5", "new"}  # the newest that fit in 7.5 kB
+
+
+def test_trimming_removes_half_written_entries_of_dead_processes(tmp_path: Path) -> None:
+    _fill(tmp_path, 9)
+    stale, fresh = tmp_path / ".abc.123.tmp", tmp_path / ".def.456.tmp"
+    stale.write_bytes(b"half")
+    fresh.write_bytes(b"being written")
+    os.utime(stale, ns=(0, 0))
+    TextCache(str(tmp_path), "stamp", max_entries=8, max_bytes=10_000).put("new", "y")
+    assert not stale.exists() and fresh.exists()
 
 
 def test_entries_belong_to_one_library_version(

@@ -11,13 +11,18 @@ import contextlib
 import importlib.util
 import marshal
 import os
+import time
 import zlib
 from typing import Any
 
 MAX_ENTRIES = 4096
-"""Entries a `TextCache` keeps after trimming."""
+"""Most entries a `TextCache` holds."""
+MAX_TOTAL_BYTES = 64 << 20
+"""Most bytes a `TextCache` holds."""
 MAX_BYTES = 1 << 20
 """Larger entries are not written: computing such a value dwarfs reading it anyway."""
+STALE_TMP_S = 3600
+"""A half-written entry this old belongs to a process that died while writing it."""
 
 
 # Paths are strings here: pathlib (with urllib.parse and ipaddress) would cost `mdrun list`,
@@ -75,14 +80,22 @@ class TextCache:
 
     An entry is named by checksums of the text and holds the text itself, so a checksum
     collision is a miss, never a wrong value. Values are what `marshal` writes (plain data,
-    never code that is run). The directory is trimmed to `max_entries`, oldest first, the first
-    time a process adds to it.
+    never code that is run). Reading an entry marks it used; the first time a process adds to
+    the directory, the least recently used entries are removed to bring it under `max_entries`
+    and `max_bytes`.
     """
 
-    def __init__(self, folder: str, stamp: str, max_entries: int = MAX_ENTRIES) -> None:
+    def __init__(
+        self,
+        folder: str,
+        stamp: str,
+        max_entries: int = MAX_ENTRIES,
+        max_bytes: int = MAX_TOTAL_BYTES,
+    ) -> None:
         self.folder = folder
         self.stamp = stamp
         self.max_entries = max_entries
+        self.max_bytes = max_bytes
         self.trimmed = False
 
     @classmethod
@@ -100,12 +113,17 @@ class TextCache:
 
     def get(self, text: str) -> Any:
         """The value kept for `text`, or None."""
-        data = read(self.path(text))
+        path = self.path(text)
+        data = read(path)
         try:
             stamp, source, value = marshal.loads(data) if data else (None, None, None)
         except (ValueError, EOFError, TypeError):
             return None
-        return value if stamp == self.stamp and source == text else None
+        if stamp != self.stamp or source != text:
+            return None
+        with contextlib.suppress(OSError):
+            os.utime(path)  # used: trimming removes the least recently used first
+        return value
 
     def put(self, text: str, value: Any) -> None:
         """Keep `value` for `text`; does nothing when it cannot (too big, too deep, no disk)."""
@@ -117,7 +135,7 @@ class TextCache:
             return
         if not self.trimmed:
             self.trimmed = True
-            trim(self.folder, self.max_entries)
+            trim(self.folder, self.max_entries, self.max_bytes)
         write(self.path(text), data)
 
 
@@ -138,20 +156,31 @@ def stamp(package: str, files: tuple[str, ...]) -> str | None:
     return " ".join(parts)
 
 
-def trim(folder: str, keep: int) -> None:
-    """Remove the oldest entries of `folder` until `keep` remain, less a quarter (so that the
-    next process does not trim again at once)."""
+def trim(folder: str, max_entries: int, max_bytes: int) -> None:
+    """When `folder` holds more than `max_entries` entries or `max_bytes` bytes, remove the least
+    recently used until it holds three quarters of each (so that the next process does not trim
+    again at once); also remove half-written entries left by processes that died."""
+    dated: list[tuple[int, int, str]] = []
+    now = time.time_ns()
     try:
-        entries = [e for e in os.scandir(folder) if e.is_file() and not e.name.startswith(".")]
+        entries = [e for e in os.scandir(folder) if e.is_file(follow_symlinks=False)]
     except OSError:
         return
-    if len(entries) <= keep:
-        return
-    dated = []
     for entry in entries:
-        with contextlib.suppress(OSError):
-            dated.append((entry.stat().st_mtime_ns, entry.path))
-    dated.sort()
-    for _, path in dated[: len(dated) - keep * 3 // 4]:
+        try:
+            info = entry.stat(follow_symlinks=False)
+            if not entry.name.startswith("."):
+                dated.append((info.st_mtime_ns, info.st_size, entry.path))
+            elif now - info.st_mtime_ns > STALE_TMP_S * 10**9:
+                os.unlink(entry.path)
+        except OSError:  # removed by another process meanwhile
+            continue
+    if len(dated) <= max_entries and sum(size for _, size, _ in dated) <= max_bytes:
+        return
+    count, total = 0, 0
+    for _, size, path in sorted(dated, reverse=True):
+        if count < max_entries * 3 // 4 and total + size <= max_bytes * 3 // 4:
+            count, total = count + 1, total + size
+            continue
         with contextlib.suppress(OSError):
             os.unlink(path)
