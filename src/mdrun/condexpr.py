@@ -12,7 +12,7 @@ from typing import NamedTuple
 from mdrun.shellast import matching_paren
 from mdrun.shellexpand import expand
 from mdrun.shellscope import NeedsExecution, Outcome, Scope, lazy
-from mdrun.testexpr import BINARY, INT_OPS, UNARY, arith_int, describe, presence
+from mdrun.testexpr import BINARY, UNARY, arith_int, compare, presence
 
 _OPERATORS = ("&&", "||", "(", ")", "<", ">")
 
@@ -151,14 +151,5 @@ def _test(op: str, raw: list[str], scope: Scope) -> Outcome:
         raise NeedsExecution(f"needs a file test {op} {raw[0]}")
     left = expand(raw[0], scope, split=False)
     right = expand(raw[1], scope, split=False, pattern=op in ("=", "==", "!="))
-    lv, rv = left.fields[0], right.fields[0]
-    text = describe(left, op, right)
-    if op in ("=", "=="):
-        result = lv == rv
-    elif op == "!=":
-        result = lv != rv
-    elif op in INT_OPS:
-        result = INT_OPS[op](arith_int(lv, text), arith_int(rv, text))
-    else:
-        raise NeedsExecution(f"needs the comparison {text}")
-    return Outcome(result, describe(left, op, right, result))
+    result, text = compare((left.fields[0], left), op, (right.fields[0], right), arith_int)
+    return Outcome(result, text)

@@ -234,6 +234,17 @@ def _unary(op: str, arg: tuple[str, Word]) -> tuple[bool, str]:
 
 
 def _binary(left: tuple[str, Word], op: str, right: tuple[str, Word]) -> tuple[bool, str]:
+    return compare(left, op, right, _test_int)
+
+
+def compare(
+    left: tuple[str, Word],
+    op: str,
+    right: tuple[str, Word],
+    to_int: Callable[[str, str], int],
+) -> tuple[bool, str]:
+    """`left OP right` for the string and integer operators, and its reason; each side is its
+    value and word; `to_int` reads an integer operand (`test` and `[[` read them differently)."""
     (lv, lw), (rv, rw) = left, right
     text = describe(lw, op, rw)
     if op in ("=", "=="):
@@ -241,7 +252,7 @@ def _binary(left: tuple[str, Word], op: str, right: tuple[str, Word]) -> tuple[b
     elif op == "!=":
         result = lv != rv
     elif op in INT_OPS:
-        result = INT_OPS[op](_test_int(lv, text), _test_int(rv, text))
+        result = INT_OPS[op](to_int(lv, text), to_int(rv, text))
     else:
         raise NeedsExecution(f"needs the comparison {text}")
     return result, describe(lw, op, rw, result)
