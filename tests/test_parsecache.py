@@ -6,7 +6,6 @@ import json
 import marshal
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -246,4 +245,3 @@ def test_an_unusable_cache_directory_changes_nothing(tmp_path: Path) -> None:
     blocker.write_text("")  # a file where the cache directory should be
     expected = _plan_json(SEEDLIKE, tmp_path / "fresh")
     assert _plan_json(SEEDLIKE, blocker) == expected
-    shutil.rmtree(tmp_path / "fresh")

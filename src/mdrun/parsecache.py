@@ -53,12 +53,6 @@ def enable() -> None:
     )
 
 
-def disable() -> None:
-    """Parse every time (the default)."""
-    global _active
-    _active = Caches()
-
-
 def active() -> Caches:
     """The caches `enable` opened."""
     return _active
@@ -91,7 +85,7 @@ def put_shell(cache: TextCache, text: str, result: ShellResult) -> None:
     """Keep bashlex's `result` for `text`, when it is plain enough to keep."""
     try:
         cache.put(text, result if isinstance(result, str) else encode(result))
-    except (TypeError, ValueError, RecursionError):  # an odd node, a cycle, deep nesting
+    except (TypeError, RecursionError):  # an odd node, a cycle, deep nesting
         return
 
 

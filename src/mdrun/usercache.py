@@ -58,9 +58,9 @@ def read(path: str) -> bytes | None:
         return None
 
 
-def write(path: str, data: bytes) -> bool:
+def write(path: str, data: bytes) -> None:
     """Replace `path` with `data` atomically (other mdrun processes may read or fill the cache
-    at the same time); False when it could not be written."""
+    at the same time); nothing is written when that fails."""
     folder, name = os.path.split(path)
     tmp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
     try:
@@ -71,8 +71,6 @@ def write(path: str, data: bytes) -> bool:
     except OSError:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
-        return False
-    return True
 
 
 class TextCache:

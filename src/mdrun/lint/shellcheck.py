@@ -32,9 +32,7 @@ def shellcheck_path() -> str | None:
 
 def find_shellcheck_all(blocks: Sequence[Block], binary: str) -> list[Finding]:
     """shellcheck's comments on every block, in block order."""
-    if len(blocks) < 2:
-        return [f for block in blocks for f in find_shellcheck(block, binary)]
-    with ThreadPoolExecutor(max_workers=min(len(blocks), os.cpu_count() or 1)) as pool:
+    with ThreadPoolExecutor(max_workers=max(1, min(len(blocks), os.cpu_count() or 1))) as pool:
         return [
             f for found in pool.map(lambda b: find_shellcheck(b, binary), blocks) for f in found
         ]
