@@ -63,7 +63,7 @@ def make_corpus(base: Path, count: int) -> Path:
 
 
 def _mdrun(root: Path) -> Callable[[], str]:
-    from mdrun.loader import load_document
+    from mdrun.load.loader import load_document
     from mdrun.model import LoadOptions
 
     options = LoadOptions(base_paths=(str(root.parent.parent),))
@@ -89,7 +89,7 @@ def _pymdownx(root: Path) -> Callable[[], str]:
 
 
 def _materialise_time(root: Path) -> float:
-    from mdrun.loader import load_document
+    from mdrun.load.loader import load_document
     from mdrun.model import LoadOptions
 
     document = load_document(str(root), LoadOptions(base_paths=(str(root.parent.parent),)))

@@ -25,9 +25,9 @@ if __package__ in (None, ""):
 
 from common import row
 
-from mdrun.guards import evaluate
 from mdrun.model import Block, BlockOptions, Document, EnvValue, Runbook, SourceLocation
-from mdrun.planner import plan
+from mdrun.plan.guards import evaluate
+from mdrun.plan.planner import plan
 
 NAMES = ("A", "B", "N")
 VALUES = (

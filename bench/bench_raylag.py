@@ -6,9 +6,9 @@ timestamp (same host, same clock). Needs the `[ray]` extra; without Ray it retur
 
 Paths: `ray job logs -f` with stdout a pipe (as a user's shell runs it, PYTHONUNBUFFERED
 unset), the same under a pseudo-terminal, Ray's own `JobSubmissionClient.tail_job_logs`, the
-Jobs API websocket `/logs/tail` read with the `websockets` client (`mdrun.raylogs --via ws`),
+Jobs API websocket `/logs/tail` read with the `websockets` client (`mdrun.ray.logs --via ws`),
 `ray logs job --follow` (the State API CLI), and the State API stream with a 0.1 s interval
-(`mdrun.raylogs`, the runbooks' choice).
+(`mdrun.ray.logs`, the runbooks' choice).
 """
 
 from __future__ import annotations
@@ -111,7 +111,7 @@ def submit(address: str, lines: int, period: float, warmup: float) -> str:
 def followers(ray: str, address: str, gcs: str, job: str) -> list[Follower]:
     """Every path measured, in the order of the report."""
     py, logs = sys.executable, [ray, "job", "logs", "-f", "--address", address, job]
-    raylogs = [py, "-m", "mdrun.raylogs", "follow", "--address", address, "--job", job]
+    raylogs = [py, "-m", "mdrun.ray.logs", "follow", "--address", address, "--job", job]
     return [
         Follower("ray-job-logs-pipe", logs),
         Follower("ray-job-logs-pipe-unbuffered", logs, unbuffered=True),

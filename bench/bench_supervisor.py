@@ -27,7 +27,7 @@ from common import ROOT, bench_env
 sys.path.insert(0, str(ROOT / "src"))
 import contextlib
 
-from mdrun.reaper import run_pids
+from mdrun.run.watchdog import run_pids
 
 Row = dict[str, object]
 HONCHO = str(Path(sys.executable).parent / "honcho")

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from mdrun.envinput import initial_environment
-from mdrun.loader import load_runbook
+from mdrun.blocks.extract import load_runbook
 from mdrun.model import LoadOptions, Plan
-from mdrun.planner import plan
+from mdrun.plan.environment import initial_environment
+from mdrun.plan.planner import plan
 
 REPO = Path(__file__).resolve().parent.parent
 GOLDEN = REPO / "tests" / "golden"

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mdrun.blocks import extract_blocks, parse_info, slugify
+from mdrun.blocks.extract import extract_blocks, parse_info, slugify
 from mdrun.errors import BlockError
 from mdrun.model import BlockOptions, Document, Origin, SourceLocation
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from mdrun.check import check_runbook
 from mdrun.lint import Finding
+from mdrun.lint.check import check_runbook
 from mdrun.lint.mojibake import repair
 from mdrun.model import LoadOptions
 from tests.render_golden import REPO, SEEDLIKE

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from mdrun.envinput import initial_environment
 from mdrun.errors import MdrunError, UsageError
 from mdrun.model import EnvValue
+from mdrun.plan.environment import initial_environment
 
 
 def write(tmp_path: Path, text: str, name: str = "vars.env") -> str:

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mdrun.guards import Guard, block_guard, block_verdict, evaluate
 from mdrun.model import Block, BlockOptions, EnvValue, SourceLocation
+from mdrun.plan.guards import Guard, block_guard, block_verdict, evaluate
 
 
 def env(**values: str) -> dict[str, EnvValue]:

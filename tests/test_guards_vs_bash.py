@@ -17,8 +17,8 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from mdrun.guards import evaluate
 from mdrun.model import EnvValue
+from mdrun.plan.guards import evaluate
 
 EXAMPLES = int(os.environ.get("MDRUN_FUZZ_EXAMPLES", "200"))
 NAMES = ("A", "B", "N")

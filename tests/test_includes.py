@@ -16,8 +16,8 @@ import markdown
 import pytest
 
 from mdrun.errors import IncludeError
-from mdrun.includes import MAX_DEPTH, expand_text
-from mdrun.loader import load_document
+from mdrun.load.includes import MAX_DEPTH, expand_text
+from mdrun.load.loader import load_document
 from mdrun.model import Document, LoadOptions, format_origin
 
 TOUR = Path(__file__).parent / "fixtures" / "includes" / "tour"

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from pymdownx.snippets import SnippetMissingError
 
 from mdrun.errors import MdrunError
-from mdrun.loader import load_document
+from mdrun.load.loader import load_document
 from mdrun.model import LoadOptions, Origin
 
 EXAMPLES = int(os.environ.get("MDRUN_FUZZ_EXAMPLES", "400"))

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from mdrun.loader import load_runbook
+from mdrun.blocks.extract import load_runbook
 from mdrun.model import LoadOptions
 
 ROOT = Path(__file__).resolve().parent.parent

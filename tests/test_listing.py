@@ -7,9 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
-from mdrun.blocks import extract_blocks
+from mdrun.blocks.extract import extract_blocks
 from mdrun.model import Document, Runbook, SourceLocation
 from mdrun.render.listing import first_line, render_list
 
@@ -94,7 +92,6 @@ def _list_in_subprocess(runbook: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_mdrun_list_on_the_seedlike_runbook_stays_light() -> None:
-    pytest.importorskip("mdrun.loader", reason="mdrun.loader not there yet")
     proc = _list_in_subprocess(SEEDLIKE / "stream-logs.md")
     assert proc.returncode == 0, proc.stderr
     rows = proc.stdout.splitlines()[1:]
@@ -112,7 +109,6 @@ def test_mdrun_list_on_the_seedlike_runbook_stays_light() -> None:
 
 
 def test_mdrun_list_reports_bad_attributes_with_location(tmp_path: Path) -> None:
-    pytest.importorskip("mdrun.loader", reason="mdrun.loader not there yet")
     (tmp_path / "rb.md").write_text(f"# T\n\n{F}bash {{timeout=soon}}\necho\n{F}\n")
     proc = subprocess.run(
         [sys.executable, "-m", "mdrun", "list", "rb.md"],

@@ -11,7 +11,7 @@ import markdown
 import pytest
 
 from mdrun.errors import FrontmatterError, IncludeError, MdrunError, UsageError
-from mdrun.loader import load_document
+from mdrun.load.loader import load_document
 from mdrun.model import Document, LoadOptions, format_origin
 
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mdrun.markdown import fences
+from mdrun.blocks.fences import fences
 
 F = "```"
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from mdrun.loader import load_document
+from mdrun.load.loader import load_document
+from mdrun.load.origins import Origins
 from mdrun.model import LoadOptions, Origin, SourceLocation
-from mdrun.origins import Origins
 
 A = SourceLocation("a.md", 7)
 

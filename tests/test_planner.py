@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mdrun.envinput import initial_environment
+from mdrun.blocks.extract import load_runbook
 from mdrun.model import (
     Block,
     BlockOptions,
@@ -20,7 +20,8 @@ from mdrun.model import (
     Runbook,
     SourceLocation,
 )
-from mdrun.planner import environment_after, plan
+from mdrun.plan.environment import initial_environment
+from mdrun.plan.planner import environment_after, plan
 
 SEEDLIKE = Path(__file__).parent / "fixtures" / "seedlike"
 
@@ -269,9 +270,8 @@ def test_secret_values_are_redacted_in_reasons() -> None:
 
 
 def seedlike(monkeypatch: pytest.MonkeyPatch, *assignments: str) -> Plan:
-    loader = pytest.importorskip("mdrun.loader")
     monkeypatch.chdir(SEEDLIKE)
-    rb = loader.load_runbook("stream-logs.md", LoadOptions())
+    rb = load_runbook("stream-logs.md", LoadOptions())
     return plan(rb, initial_environment({"PATH": "/usr/bin"}, list(assignments), []))
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from mdrun.printer import BlockLog, ConsoleOut, Sink, prefixes
+from mdrun.run.output import BlockLog, ConsoleOut, Sink, prefixes
 
 pytestmark = pytest.mark.timeout(10)
 

@@ -1,4 +1,4 @@
-"""`mdrun.raylogs` against a STAND-IN Ray dashboard (an http.server in this process).
+"""`mdrun.ray.logs` against a STAND-IN Ray dashboard (an http.server in this process).
 
 The stand-in serves the three endpoints the follower uses, shaped as Ray 2.60 serves them:
 `GET /api/jobs/{id}` (status, driver_node_id), `GET /api/jobs/{id}/logs` ({"logs": ...}) and
@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from mdrun.raystream import follow_stream, wait_terminal
+from mdrun.ray.dashboard import follow_stream, wait_terminal
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -144,7 +144,7 @@ def test_follow_writes_every_line_in_order_and_returns_when_the_job_ends(serve: 
 def test_lines_arrive_while_the_job_still_runs(serve: Serve) -> None:
     dash = Dashboard(numbered(3), period=5.0)  # a line now, the next in 5 s
     dash.started -= 5.0
-    cli = [sys.executable, "-m", "mdrun.raylogs", "follow", "--address", serve(dash)]
+    cli = [sys.executable, "-m", "mdrun.ray.logs", "follow", "--address", serve(dash)]
     proc = subprocess.Popen([*cli, "--job", JOB], stdout=subprocess.PIPE)
     try:
         assert proc.stdout is not None
@@ -176,14 +176,14 @@ def test_wait_prints_the_final_status_and_fails_with_the_job(serve: Serve) -> No
     dash.final = "FAILED"
     address = serve(dash)
     assert wait_terminal(address, JOB, timeout=5, interval=0.05) == "FAILED"
-    cli = [sys.executable, "-m", "mdrun.raylogs", "wait", "--address", address, "--job", JOB]
+    cli = [sys.executable, "-m", "mdrun.ray.logs", "wait", "--address", address, "--job", JOB]
     proc = subprocess.run(cli, capture_output=True, text=True, timeout=30, check=False)
     assert (proc.returncode, proc.stdout) == (1, "FAILED\n")
 
 
 def test_wait_gives_up_after_its_timeout(serve: Serve) -> None:
     address = serve(Dashboard(numbered(2), period=60))
-    cli = [sys.executable, "-m", "mdrun.raylogs", "wait", "--address", address, "--job", JOB]
+    cli = [sys.executable, "-m", "mdrun.ray.logs", "wait", "--address", address, "--job", JOB]
     proc = subprocess.run([*cli, "--timeout", "0.5"], capture_output=True, text=True, check=False)
     assert proc.returncode == 1
     assert "not finished after 0.5s" in proc.stderr
@@ -191,7 +191,7 @@ def test_wait_gives_up_after_its_timeout(serve: Serve) -> None:
 
 def test_an_unknown_job_is_an_error_not_a_hang(serve: Serve) -> None:
     address = serve(Dashboard(numbered(1), period=0))
-    cli = [sys.executable, "-m", "mdrun.raylogs", "follow", "--address", address]
+    cli = [sys.executable, "-m", "mdrun.ray.logs", "follow", "--address", address]
     proc = subprocess.run(
         [*cli, "--job", "nope", "--timeout", "0.5"], capture_output=True, text=True, check=False
     )

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from mdrun.envinput import initial_environment
-from mdrun.loader import load_runbook
+from mdrun.blocks.extract import load_runbook
 from mdrun.model import LoadOptions
-from mdrun.planner import plan
+from mdrun.plan.environment import initial_environment
+from mdrun.plan.planner import plan
 from mdrun.render import render_plan
 from tests.render_golden import SITUATIONS, assert_golden, seedlike_plan
 from tests.render_plans import SECRET, sample_plan

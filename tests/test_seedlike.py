@@ -10,11 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from mdrun.blocks.extract import load_runbook
 from mdrun.model import LoadOptions, Origin, Runbook, SourceLocation
-
-loader = pytest.importorskip(
-    "mdrun.loader", reason="mdrun.loader (issue 2, loader half) not there yet"
-)
 
 SEEDLIKE = Path(__file__).parent / "fixtures" / "seedlike"
 RUNBOOK = "stream-logs.md"
@@ -36,7 +33,7 @@ def marker(target: str) -> SourceLocation:
 @pytest.fixture
 def runbook(monkeypatch: pytest.MonkeyPatch) -> Runbook:
     monkeypatch.chdir(SEEDLIKE)
-    result: Runbook = loader.load_runbook(RUNBOOK, LoadOptions())
+    result: Runbook = load_runbook(RUNBOOK, LoadOptions())
     return result
 
 

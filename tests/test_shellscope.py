@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from mdrun.shellscope import show
+from mdrun.shell.scope import show
 
 
 @pytest.mark.parametrize("value", ["abc", "a/b:c@d", "1.5", "x=y", "-n"])

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mdrun.shellstate import ShellState, read_state, wrapper_script
+from mdrun.run.handoff import ShellState, read_state, wrapper_script
 
 pytestmark = pytest.mark.timeout(20)
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from mdrun.reaper import run_pids
+from mdrun.run.watchdog import run_pids
 
 pytestmark = pytest.mark.timeout(40)
 ROOT = Path(__file__).parent.parent

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from mdrun.errors import UsageError
-from mdrun.supervisor import RunOptions, run_plan
+from mdrun.run.supervisor import RunOptions, run_plan
 from tests.helpers.plans import plan
 
 pytestmark = pytest.mark.timeout(30)

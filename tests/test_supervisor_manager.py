@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from mdrun.manager import Manager
 from mdrun.model import Plan
-from mdrun.runstate import Policy
-from mdrun.shellstate import ShellState
+from mdrun.run.handoff import ShellState
+from mdrun.run.manager import Manager
+from mdrun.run.state import Policy
 from tests.helpers.fakes import FakeClock, FakeIO, FakeKiller, FakeUI
 from tests.helpers.plans import plan
 

@@ -136,7 +136,7 @@ def _load_options(args: argparse.Namespace) -> LoadOptions:
 
 def cmd_expand(args: argparse.Namespace) -> int:
     """Print the expanded Markdown."""
-    from mdrun.loader import load_document
+    from mdrun.load.loader import load_document
 
     doc = load_document(args.runbook, _load_options(args))
     sys.stdout.write(doc.text)
@@ -145,28 +145,19 @@ def cmd_expand(args: argparse.Namespace) -> int:
 
 def cmd_list(args: argparse.Namespace) -> int:
     """Print the block table."""
-    from mdrun.loader import load_runbook
+    from mdrun.blocks.extract import load_runbook
     from mdrun.render.listing import render_list
 
-    _use_parse_cache()
     runbook = load_runbook(args.runbook, _load_options(args))
     sys.stdout.write(render_list(runbook))
     return 0
 
 
-def _use_parse_cache() -> None:
-    """Keep parses between runs: most of a re-plan's time is parsing what did not change."""
-    from mdrun import parsecache
-
-    parsecache.enable()
-
-
 def _plan(args: argparse.Namespace) -> Plan:
-    from mdrun.envinput import initial_environment
-    from mdrun.loader import load_runbook
-    from mdrun.planner import plan
+    from mdrun.blocks.extract import load_runbook
+    from mdrun.plan.environment import initial_environment
+    from mdrun.plan.planner import plan
 
-    _use_parse_cache()
     runbook = load_runbook(args.runbook, _load_options(args))
     env = initial_environment(os.environ, args.env, args.env_file)
     return plan(runbook, env)
@@ -182,9 +173,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Lint; exit 1 when anything is found."""
-    from mdrun.check import check_runbook
+    from mdrun.lint.check import check_runbook
 
-    _use_parse_cache()
     findings = check_runbook(args.runbook, _load_options(args))
     for finding in findings:
         print(finding)
@@ -195,7 +185,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Execute the plan (or render it with --dry-run)."""
     if args.dry_run:
         return cmd_plan(args)
-    from mdrun.supervisor import RunOptions, run_plan
+    from mdrun.run.supervisor import RunOptions, run_plan
 
     options = RunOptions(
         log_dir=args.log_dir or os.environ.get("MDRUN_LOG_DIR"),

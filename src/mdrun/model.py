@@ -57,7 +57,7 @@ class Document(NamedTuple):
     text: str
     """The expanded Markdown body (frontmatter removed, imports first, includes resolved)."""
     origins: Sequence[Origin]
-    """One origin per line of `text.split("\\n")` (a tuple, or `mdrun.origins.Origins`, which
+    """One origin per line of `text.split("\\n")` (a tuple, or `mdrun.load.origins.Origins`, which
     builds each on access)."""
     frontmatter: Mapping[str, object] = MappingProxyType({})
     """The runbook's own YAML frontmatter (empty when it has none)."""

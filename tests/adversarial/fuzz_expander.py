@@ -20,7 +20,7 @@ import atheris
 
 with atheris.instrument_imports(include=["mdrun"]):
     from mdrun.errors import MdrunError
-    from mdrun.loader import load_document
+    from mdrun.load.loader import load_document
     from mdrun.model import LoadOptions
 
 NAMES = ("rb.md", "a.md", "sub/b.md")

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from mdrun.reaper import run_pids
+from mdrun.run.watchdog import run_pids
 
 FENCE = "```"
 

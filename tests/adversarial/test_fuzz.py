@@ -17,11 +17,11 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from mdrun.envinput import initial_environment
+from mdrun.blocks.extract import load_runbook
 from mdrun.errors import MdrunError
-from mdrun.loader import load_runbook
 from mdrun.model import LoadOptions
-from mdrun.planner import environment_after, plan
+from mdrun.plan.environment import initial_environment
+from mdrun.plan.planner import environment_after, plan
 from mdrun.render import render_plan
 
 EXAMPLES = int(os.environ.get("MDRUN_FUZZ_EXAMPLES", "150"))

@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 
 from mdrun.errors import IncludeError
-from mdrun.loader import load_document
+from mdrun.load.loader import load_document
 from mdrun.model import LoadOptions
-from mdrun.reaper import run_pids
+from mdrun.run.watchdog import run_pids
 from tests.adversarial.runner import Run, block
 from tests.helpers.ontty import run_on_tty
 

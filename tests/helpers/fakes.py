@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from mdrun.process import ChildSpec
-from mdrun.shellstate import ShellState
+from mdrun.run.handoff import ShellState
+from mdrun.run.process import ChildSpec
 
 
 @dataclass

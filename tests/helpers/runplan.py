@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 
-from mdrun.supervisor import RunOptions, run_plan
+from mdrun.run.supervisor import RunOptions, run_plan
 from tests.helpers.plans import plan
 
 

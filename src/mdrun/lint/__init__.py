@@ -1,6 +1,6 @@
 """The pieces of `mdrun check`: each module looks at a runbook one way and returns `Finding`s.
 
-`mdrun.check` runs them in order; they only read the parsed runbook (and shellcheck, when
+`mdrun.lint.check` runs them in order; they only read the parsed runbook (and shellcheck, when
 installed, reads block bodies on its stdin): nothing from the runbook is ever executed.
 """
 

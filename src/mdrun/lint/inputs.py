@@ -91,7 +91,7 @@ def _describe(choices: Choices) -> str:
 
 def find_dead_guards(runbook: Runbook) -> list[Finding]:
     """Blocks that every combination of the declared inputs skips."""
-    from mdrun.planner import plan
+    from mdrun.plan.planner import plan
 
     choices, findings = declared_inputs(runbook)
     if choices is None:

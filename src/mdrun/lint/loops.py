@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from mdrun.lint import Finding, body_line_origin
 from mdrun.model import Block
-from mdrun.shellast import Node, Parsed, ShellSyntaxError, parse
+from mdrun.shell.parse import Node, Parsed, ShellSyntaxError, parse
 
 SPIN, UNREACHABLE = "MD003", "MD004"
 # Commands that make a loop iteration wait (read blocks on its input, wait on children).

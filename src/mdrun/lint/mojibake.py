@@ -65,7 +65,7 @@ def find_mojibake_in_file(path: str) -> list[Finding]:
             text = handle.read()
     except (OSError, UnicodeDecodeError):
         return []
-    from mdrun.sources import display_path
+    from mdrun.load.sources import display_path
 
     shown = display_path(path)  # the loader's spelling, so that findings sort together
     origins = tuple((SourceLocation(shown, n),) for n in range(1, text.count("\n") + 2))

@@ -1,0 +1,66 @@
+"""`mdrun check RUNBOOK`: lint a runbook without executing anything from it.
+
+Findings, each `path:line: code: message`:
+
+| code | what |
+| --- | --- |
+| MD001 | the runbook does not load: unresolvable include or import, cycle, bad frontmatter, unknown or malformed block attribute |
+| MD002 | a block's guard can never be true for the frontmatter's declared `inputs:` |
+| MD003 | a polling loop with a path that never sleeps (it spins) |
+| MD004 | a command that can never run, after `break`, `continue`, `exit` or `return` |
+| MD005 | mojibake: UTF-8 that was decoded as cp1252 (the seed's pointing hand emoji) |
+| MD006 | a malformed `inputs:` declaration |
+| SCnnnn | shellcheck (severity warning and up), when shellcheck is installed |
+"""
+
+from __future__ import annotations
+
+import os
+
+from mdrun.errors import MdrunError
+from mdrun.lint import Finding
+from mdrun.lint.inputs import find_dead_guards
+from mdrun.lint.loops import find_spinning_loops
+from mdrun.lint.mojibake import find_mojibake, find_mojibake_in_file
+from mdrun.lint.shellcheck import find_shellcheck_all, shellcheck_path
+from mdrun.model import LoadOptions, Runbook
+
+__all__ = ["LOAD_ERROR", "Finding", "check_runbook"]
+
+LOAD_ERROR = "MD001"
+
+
+def check_runbook(path: str, options: LoadOptions, use_shellcheck: bool = True) -> list[Finding]:
+    """Every finding for the runbook at `path`, sorted by file and line.
+
+    A runbook that cannot be opened at all (missing, a directory) is a usage error and raises;
+    anything wrong inside it is a finding."""
+    from mdrun.blocks.extract import load_runbook
+
+    if not os.path.isfile(path):
+        load_runbook(path, options)  # raises the loader's own UsageError
+    try:
+        runbook = load_runbook(path, options)
+    except MdrunError as exc:
+        # The rest needs the whole runbook; mojibake can still be found in the file itself.
+        return sorted({_load_finding(path, exc), *find_mojibake_in_file(path)})
+    binary = shellcheck_path() if use_shellcheck else None
+    return sorted(set(_lint(runbook, binary)))
+
+
+def _load_finding(path: str, exc: MdrunError) -> Finding:
+    message = exc.message
+    if exc.chain:
+        message += " (included from " + " < ".join(str(loc) for loc in reversed(exc.chain)) + ")"
+    if exc.location is None:
+        return Finding(path, 1, LOAD_ERROR, message)
+    return Finding.at(exc.location, LOAD_ERROR, message)
+
+
+def _lint(runbook: Runbook, shellcheck: str | None) -> list[Finding]:
+    findings = find_mojibake(runbook.document) + find_dead_guards(runbook)
+    for block in runbook.blocks:
+        findings += find_spinning_loops(block)
+    if shellcheck:
+        findings += find_shellcheck_all(runbook.blocks, shellcheck)
+    return findings

@@ -1,0 +1,1 @@
+"""Planning: a `Runbook` and a starting environment become a `Plan`: every block's verdict and environment."""

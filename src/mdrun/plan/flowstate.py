@@ -1,0 +1,97 @@
+"""The planner's knowledge of one shell while a block runs, and how maybes merge."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from mdrun.model import EnvValue
+from mdrun.shell.scope import Scope
+
+
+class FlowState:
+    """What planning knows about the shell while a block runs (mutable: the planner updates it
+    as it walks a body; a plain slotted class, which costs nothing at import)."""
+
+    __slots__ = ("allexport", "env", "marks", "opened_by", "shell", "stopped", "unset_by")
+
+    def __init__(
+        self,
+        env: dict[str, EnvValue],
+        shell: dict[str, EnvValue] | None = None,
+        unset_by: dict[str, str] | None = None,
+        marks: set[str] | None = None,
+        allexport: bool = False,
+        opened_by: str | None = None,
+        stopped: bool = False,
+    ) -> None:
+        self.env = env
+        """Exported variables: what the next block and async blocks start with."""
+        self.shell: dict[str, EnvValue] = {} if shell is None else shell
+        """Unexported shell variables of the current block (each block is a new bash)."""
+        self.unset_by: dict[str, str] = {} if unset_by is None else unset_by
+        """`unset by block "x" at F:3` for names a block unset."""
+        self.marks: set[str] = set() if marks is None else marks
+        """`export X` of a name not yet set: its next assignment is exported."""
+        self.allexport = allexport
+        """`set -a` is in effect."""
+        self.opened_by = opened_by
+        """An opaque command (`source f`) that may have set any variable."""
+        self.stopped = stopped
+        """`exit` was reached: nothing after it runs."""
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"FlowState({fields})"
+
+    def scope(self) -> Scope:
+        """The variables a test would see now."""
+        # Read-only views, built per test: copying the whole environment each time made
+        # planning quadratic in the number of blocks.
+        values = {**self.env, **self.shell} if self.shell else self.env
+        return Scope(values, self.unset_by, self.opened_by)
+
+    def copy(self) -> FlowState:
+        """An independent copy (for one branch of a maybe)."""
+        return FlowState(
+            dict(self.env),
+            dict(self.shell),
+            dict(self.unset_by),
+            set(self.marks),
+            self.allexport,
+            self.opened_by,
+            self.stopped,
+        )
+
+    def next_block(self) -> FlowState:
+        """What the next sync block starts with: the exported environment only."""
+        return FlowState(dict(self.env), unset_by=dict(self.unset_by), opened_by=self.opened_by)
+
+
+def merge(before: FlowState, forks: Sequence[FlowState]) -> FlowState:
+    """The state after one of `forks` happened, planning cannot tell which."""
+    out = FlowState({}, {}, {}, set(), any(f.allexport for f in forks))
+    out.env = _merge_vars(before.env, [f.env for f in forks])
+    out.shell = _merge_vars(before.shell, [f.shell for f in forks])
+    for fork in forks:
+        out.unset_by.update(fork.unset_by)
+        out.marks |= fork.marks
+    out.opened_by = next((f.opened_by for f in forks if f.opened_by), None)
+    out.stopped = all(f.stopped for f in forks)
+    return out
+
+
+def _merge_vars(
+    before: dict[str, EnvValue], forks: Sequence[dict[str, EnvValue]]
+) -> dict[str, EnvValue]:
+    out: dict[str, EnvValue] = {}
+    for name in dict.fromkeys(n for fork in forks for n in fork):
+        values = [fork.get(name) for fork in forks]
+        present = [v for v in values if v is not None]
+        if len(present) == len(values) and all(v == present[0] for v in present):
+            out[name] = present[0]
+            continue
+        changed = next((v for v in present if v != before.get(name)), present[0])
+        same = all(v.value == present[0].value for v in present)
+        certain = len(present) == len(values) and all(v.certain for v in present)
+        out[name] = EnvValue(present[0].value if same else None, changed.source, certain)
+    return out

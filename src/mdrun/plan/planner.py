@@ -1,0 +1,96 @@
+"""Runbook + environment → Plan: every block's verdict and starting environment.
+
+Pure and deterministic: nothing from the runbook runs. The environment flows through the sync
+blocks in order (a block that would be skipped changes nothing; an `unknown` one changes it
+only maybe). Async blocks start with the environment at their position and change nothing
+after them, since they run in their own process. `finally=true` blocks run at the end, so
+they are planned against the environment the sync blocks leave.
+"""
+
+from __future__ import annotations
+
+from mdrun.model import Block, Environment, EnvValue, Plan, PlannedBlock, Runbook, Verdict
+from mdrun.plan.effects import Flow
+from mdrun.plan.flowstate import FlowState
+from mdrun.plan.guards import Decision, decide
+from mdrun.shell.parse import changed_names, may_change_env
+from mdrun.shell.scope import Scope
+
+
+def plan(runbook: Runbook, env: Environment) -> Plan:
+    """Plan `runbook` against the initial environment `env` (see `envinput`)."""
+    state = FlowState(dict(env))
+    planned: dict[int, PlannedBlock] = {}
+    cleanups: list[tuple[Block, int]] = []
+    states = [state]  # the state after each sync block: where a run may stop
+    for block in runbook.blocks:
+        if block.options.cleanup:
+            cleanups.append((block, len(states) - 1))
+            continue
+        planned[block.index], after = _plan_block(block, state)
+        if block.mode == "sync":
+            state = after
+            states.append(state)
+    for block, registered in cleanups:
+        planned[block.index], after = _plan_cleanup(block, state, states[registered:-1])
+        if block.mode == "sync":
+            state = after
+    ordered = tuple(planned[b.index] for b in runbook.blocks)
+    return Plan(runbook, ordered, dict(env))
+
+
+def _plan_cleanup(
+    block: Block, state: FlowState, earlier: list[FlowState]
+) -> tuple[PlannedBlock, FlowState]:
+    """A `finally=true` block runs after the run ends, which may be at any sync block after
+    the one that registered it: its verdict holds only if it is the same for all of them."""
+    planned, after = _plan_block(block, state)
+    kind = planned.verdict.kind
+    if kind != "unknown" and any(decide(block, s.scope()).verdict.kind != kind for s in earlier):
+        reason = (
+            f"{kind} if the run completes, but not if it stops earlier ({planned.verdict.reason})"
+        )
+        planned = PlannedBlock(block, Verdict("unknown", reason), state.env)
+    return planned, after
+
+
+def _plan_block(block: Block, state: FlowState) -> tuple[PlannedBlock, FlowState]:
+    decision = decide(block, state.scope())
+    planned = PlannedBlock(block, decision.verdict, state.env)
+    return planned, _after(block, decision, state)
+
+
+def _after(block: Block, decision: Decision, state: FlowState) -> FlowState:
+    if decision.verdict.kind == "skip":
+        return state
+    work = state.copy()
+    if decision.parsed is None:
+        if may_change_env(block.body):
+            _maybe_changed(block, work)
+        return work.next_block()
+    return Flow(block, decision.parsed).paths(decision.paths, work).next_block()
+
+
+def _maybe_changed(block: Block, state: FlowState) -> None:
+    """A body bashlex cannot parse: what it may set becomes maybe set, value unknown."""
+    why = f'block "{block.name}", which could not be parsed'
+    names = changed_names(block.body)
+    if names is None:
+        state.opened_by = why
+        return
+    for name in names:
+        old = state.env.get(name)
+        state.env[name] = EnvValue(old.value if old else None, f"maybe changed by {why}", False)
+        state.unset_by.pop(name, None)
+
+
+def environment_after(
+    block: Block, env: Environment, verdict: Verdict | None = None
+) -> Environment:
+    """The exported environment `block` leaves when it starts with `env` (unchanged when its
+    verdict, given or computed, is `skip`)."""
+    state = FlowState(dict(env))
+    decision = decide(block, Scope(env))
+    if verdict is not None and verdict.kind == "skip":
+        return env
+    return _after(block, decision, state).env

@@ -1,0 +1,1 @@
+"""Ray: following a Ray job's logs and status, as the stream-logs runbook does."""

@@ -1,0 +1,1 @@
+"""Running: a `Plan` executed under supervision. The only stage that starts processes."""

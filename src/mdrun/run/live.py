@@ -1,0 +1,135 @@
+"""What rich draws: the live status area on a TTY and the summary table at the end.
+
+Only these two use rich; block output never goes through it (see printer.py).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import time
+from collections.abc import Callable, Iterable, Mapping
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from mdrun.redact import scrub
+from mdrun.run.manifest import BlockRecord
+from mdrun.run.output import BlockLog
+
+_STYLES = {
+    "ok": "green",
+    "running": "cyan",
+    "failed": "red",
+    "timeout": "red",
+    "stopped": "yellow",
+    "skipped": "dim",
+    "not-run": "dim",
+    "restarting": "yellow",
+    "allowed-failure": "yellow",
+}
+
+
+def _console(file: object, colour: bool, width: int | None = None) -> Console:
+    return Console(
+        file=file,  # type: ignore[arg-type]
+        force_terminal=colour,
+        no_color=not colour,
+        color_system="standard" if colour else None,
+        highlight=False,
+        width=width,
+    )
+
+
+def terminal_size(fd: int, default_columns: int = 100) -> tuple[int, int]:
+    """Columns and lines of the terminal on `fd`; defaults where it is none or reports 0x0
+    (a pty nobody sized, as under `script` or `pty.fork`)."""
+    try:
+        size = os.get_terminal_size(fd)
+    except OSError:
+        return default_columns, 24
+    return size.columns or default_columns, size.lines or 24
+
+
+def _duration(record: BlockRecord) -> str:
+    seconds = record.duration
+    return "" if seconds is None else f"{seconds:.1f}s"
+
+
+class LiveArea:
+    """One status line per async block, redrawn below the scrolling output."""
+
+    def __init__(
+        self,
+        records: Callable[[], Iterable[BlockRecord]],
+        logs: Mapping[str, BlockLog],
+        secrets: tuple[str, ...],
+        colour: bool,
+        fd: int = 1,
+    ) -> None:
+        self._records, self._logs, self._secrets, self._colour = records, logs, secrets, colour
+        self.fd = fd
+        self._drawn = 0
+        self._shown = 0
+        self._cache = b""
+        self._rendered_at = 0.0
+
+    def erase(self) -> bytes:
+        """Cursor up over the area and clear it."""
+        lines, self._drawn = self._drawn, 0
+        return f"\x1b[{lines}F\x1b[J".encode() if lines else b""
+
+    def draw(self) -> bytes:
+        """The area, re-rendered at most 4 times a second, and whenever a block starts."""
+        now = time.monotonic()
+        shown = sum(1 for r in self._records() if r.mode == "async" and r.status != "pending")
+        if now - self._rendered_at >= 0.25 or shown != self._shown:
+            self._cache, self._rendered_at, self._shown = self._render(), now, shown
+        self._drawn = self._cache.count(b"\n")
+        return self._cache
+
+    def _render(self) -> bytes:
+        columns, lines = terminal_size(self.fd)
+        rows = [r for r in self._records() if r.mode == "async" and r.status != "pending"]
+        room = max(1, lines // 2)
+        out = io.StringIO()
+        console = _console(out, self._colour, columns - 1)
+        for record in rows[:room]:
+            console.print(self._line(record), no_wrap=True, overflow="ellipsis")
+        if len(rows) > room:
+            console.print(f"… and {len(rows) - room} more async blocks", style="dim")
+        return out.getvalue().encode()
+
+    def _line(self, record: BlockRecord) -> Text:
+        log = self._logs.get(record.name)
+        last = b""
+        if log is not None:
+            last = next((x for x in reversed(log.tail.split(b"\n")) if x.strip()), b"")
+        tail = scrub(last.decode(errors="replace"), self._secrets).replace("\x1b", "")
+        text = Text(f"● {record.name} ", style=_STYLES.get(record.status, ""))
+        text.append(f"{record.status} {log.lines if log else 0} lines {_duration(record)}  ")
+        text.append(tail, style="dim")
+        return text
+
+
+def print_summary(records: Iterable[BlockRecord], fd: int, colour: bool) -> None:
+    """The table at the end: block, mode, status, exit code, duration, lines, log file."""
+    table = Table(title="mdrun summary", title_justify="left")
+    for column in ("block", "mode", "status", "exit", "duration", "lines", "log"):
+        table.add_column(column, justify="right" if column in ("exit", "lines") else "left")
+    for r in records:
+        code = r.signal or ("" if r.exit_code is None else str(r.exit_code))
+        status = f"{r.status}: {r.reason}" if r.reason else r.status
+        table.add_row(
+            r.name,
+            r.mode,
+            Text(status, style=_STYLES.get(r.status, "")),
+            code,
+            _duration(r),
+            str(r.lines) if r.log else "",
+            r.log or "",
+        )
+    out = io.StringIO()
+    _console(out, colour, terminal_size(fd, 120)[0]).print(table)
+    os.write(fd, out.getvalue().encode())

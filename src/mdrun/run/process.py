@@ -1,0 +1,172 @@
+"""Starting one block as a child process: pipes or a pseudo-terminal, its own session.
+
+`Spawner` is the real process factory the `Manager` is given; tests give it fakes with the same
+`spawn(spec)` shape. Reaping is not done here: the event loop waits for every child itself
+(`os.waitpid(-1)`), which also collects orphans reparented to mdrun as a child subreaper.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import fcntl
+import os
+import subprocess
+import sys
+import termios
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from mdrun.run.handoff import ShellState, read_state, wrapper_script
+from mdrun.run.watchdog import RUN_ID_VAR
+
+_PIPE_SIZE = 1 << 20  # fewer wake-ups per megabyte on busy blocks
+_PR_SET_CHILD_SUBREAPER = 36
+
+
+@dataclass(frozen=True, slots=True)
+class ChildSpec:
+    """Everything needed to start one block once."""
+
+    name: str
+    """The block's name (for temp file names and messages)."""
+    body: str
+    """Shell source to run."""
+    env: Mapping[str, str]
+    """Environment to start with."""
+    cwd: str
+    """Working directory to start in."""
+    pty: bool = False
+    """Pseudo-terminal instead of pipes (stdout and stderr are then one stream)."""
+    keep_state: bool = False
+    """Dump the shell state at exit (sync blocks) for `Child.shell_state`."""
+    when: str | None = None
+    """The block's `when=` condition, checked in the block's own shell before its body."""
+
+
+@dataclass(slots=True)
+class Child:
+    """A started block: its process, its group and the fds its output arrives on."""
+
+    pid: int
+    """Process id; also the process group and session id."""
+    streams: list[tuple[int, bool]]
+    """(fd, is_stderr) pairs, non-blocking, read until end of file."""
+    popen: subprocess.Popen[bytes] | None = None
+    """The Popen object, kept so its returncode can be set when the loop reaps the pid."""
+    state_path: str | None = None
+    """Where the wrapper dumps the shell state."""
+    temp_files: list[str] = field(default_factory=list)
+    """Files to remove when the block is done."""
+    skip_path: str | None = None
+    """Created by the wrapper when `when=` was false at run time."""
+
+    def skipped(self) -> bool:
+        """Whether the block's `when=` condition was false, so its body never ran."""
+        return self.skip_path is not None and os.path.exists(self.skip_path)
+
+    def signal(self, sig: int) -> None:
+        """Signal the whole process group; a group already gone is not an error."""
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.pid, sig)
+
+    def shell_state(self, previous: ShellState) -> ShellState:
+        """The state the block left (or `previous` when it left none)."""
+        if self.state_path is None:
+            return previous
+        return read_state(self.state_path, previous)
+
+    def discard(self) -> None:
+        """Remove temp files."""
+        for path in self.temp_files:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+
+
+def become_subreaper() -> bool:
+    """Make orphaned descendants reparent to this process (Linux only)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return bool(libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0)
+    except (OSError, AttributeError):
+        return False
+
+
+class Spawner:
+    """The real process factory: one bash per block, in its own session."""
+
+    def __init__(self, temp_dir: str, run_id: str, on_group: Callable[[int], None]) -> None:
+        self._temp_dir = temp_dir
+        self._run_id = run_id
+        self._on_group = on_group
+        self._count = 0
+
+    def spawn(self, spec: ChildSpec) -> Child:
+        """Start `spec`; raises OSError when it cannot be started (bad cwd...)."""
+        self._count += 1
+        stem = os.path.join(self._temp_dir, f"{self._count}")
+        body_path, script_path = f"{stem}.body.sh", f"{stem}.sh"
+        state_path = f"{stem}.state" if spec.keep_state else None
+        skip_path = f"{stem}.skipped" if spec.when else None
+        _write_private(body_path, spec.body)
+        _write_private(script_path, wrapper_script(body_path, state_path, spec.when, skip_path))
+        env = dict(spec.env)
+        env[RUN_ID_VAR] = self._run_id
+        # Runbooks that need Python (or a CLI installed beside mdrun) find the one running mdrun.
+        env.setdefault("MDRUN_PYTHON", sys.executable)
+        if spec.pty:
+            streams, child_fds = _pty_fds()
+        else:
+            streams, child_fds = _pipe_fds()
+        try:
+            popen = subprocess.Popen(
+                ["bash", script_path],
+                stdin=subprocess.DEVNULL,
+                stdout=child_fds[0],
+                stderr=child_fds[1],
+                cwd=spec.cwd,
+                env=env,
+                start_new_session=True,
+            )
+        except OSError:
+            for fd, _ in streams:
+                os.close(fd)
+            raise
+        finally:
+            for fd in set(child_fds):
+                os.close(fd)
+        self._on_group(popen.pid)
+        temp = [body_path, script_path] + [p for p in (state_path, skip_path) if p]
+        return Child(popen.pid, streams, popen, state_path, temp, skip_path)
+
+
+def _pipe_fds() -> tuple[list[tuple[int, bool]], tuple[int, int]]:
+    out_r, out_w = os.pipe()
+    err_r, err_w = os.pipe()
+    for fd in (out_r, err_r):
+        with contextlib.suppress(OSError):
+            fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, _PIPE_SIZE)
+        os.set_blocking(fd, False)
+    return [(out_r, False), (err_r, True)], (out_w, err_w)
+
+
+def _pty_fds() -> tuple[list[tuple[int, bool]], tuple[int, int]]:
+    master, slave = os.openpty()
+    attrs = termios.tcgetattr(slave)
+    attrs[1] &= ~termios.OPOST  # no "\n" → "\r\n": the log stays what the program wrote
+    termios.tcsetattr(slave, termios.TCSANOW, attrs)
+    os.set_blocking(master, False)
+    return [(master, False)], (slave, slave)
+
+
+def _write_private(path: str, text: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as f:
+        f.write(text)
+
+
+def signal_pids(pids: list[int], sig: int) -> None:
+    """Signal each pid, ignoring those already gone."""
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, sig)

@@ -1,0 +1,1 @@
+"""Shell: bash text parsed and its words, tests and conditions decided statically, never run."""
