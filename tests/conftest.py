@@ -1,24 +1,131 @@
-"""Session-wide test setup."""
+"""What the tests share: a runbook tree from a dict, an mdrun command-line run, one block
+builder, the `../shared` material, and a private home for every mdrun the tests start.
+
+The helpers are plain functions, so that modules outside a test (plan builders, the bad-input
+table) can import them from `tests.conftest`; the fixtures bind them to the test's `tmp_path`.
+"""
 
 from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
 
 import pytest
 
-_CACHE: list[str] = []
+from mdrun.model import Block, BlockOptions, Origin, SourceLocation
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+"""The shared read-only material beside the checkout (seed, store, fixtures)."""
+
+_HOME: list[str] = []
 
 
 def pytest_configure(config: pytest.Config) -> None:
     """Keep mdrun's user directories out of the developer's home: every mdrun the tests start,
     in process or not, uses one fresh cache and config directory for the session."""
-    _CACHE.append(tempfile.mkdtemp(prefix="mdrun-test-home-"))
-    os.environ["XDG_CACHE_HOME"] = os.path.join(_CACHE[0], "cache")
-    os.environ["XDG_CONFIG_HOME"] = os.path.join(_CACHE[0], "config")
+    config.addinivalue_line(
+        "markers",
+        "shared(*parts): needs ../shared/PARTS; skipped when it is missing, failed under CI=true",
+    )
+    _HOME.append(tempfile.mkdtemp(prefix="mdrun-test-home-"))
+    os.environ["XDG_CACHE_HOME"] = os.path.join(_HOME[0], "cache")
+    os.environ["XDG_CONFIG_HOME"] = os.path.join(_HOME[0], "config")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    for path in _CACHE:
+    for path in _HOME:
         shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Tests marked `shared(...)` need that part of `../shared`: without it they fail when
+    `CI=true` (a CI run must not pass by skipping them) and are skipped otherwise."""
+    for mark in item.iter_markers("shared"):
+        path = SHARED.joinpath(*mark.args)
+        if path.exists():
+            continue
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{path} is missing, and CI=true needs it", pytrace=False)
+        pytest.skip(f"{path} is missing")
+
+
+def write_tree(root: Path, files: Mapping[str, str | bytes]) -> Path:
+    """Write `files` (relative path -> text or bytes) under `root`, creating folders; text is
+    written as UTF-8, unchanged. Returns the path of the first file (`root` when none)."""
+    for name, content in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    return root / next(iter(files), "")
+
+
+def run_mdrun(
+    *args: str,
+    cwd: Path | str | None = None,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 60,
+    check: bool = False,
+    **popen: Any,
+) -> subprocess.CompletedProcess[str]:
+    """`python -m mdrun ARGS` in a child process, as a user runs it; its output as text. `env`
+    is the whole environment (default: this one with NO_COLOR=1); `check` raises on a non-zero
+    exit; further keyword arguments go to `subprocess.run`."""
+    return subprocess.run(
+        [sys.executable, "-m", "mdrun", *args],
+        cwd=cwd,
+        env={**os.environ, "NO_COLOR": "1"} if env is None else dict(env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=check,
+        **popen,
+    )
+
+
+def make_block(
+    index: int,
+    body: str,
+    name: str | None = None,
+    path: str = "rb.md",
+    line: int = 10,
+    *,
+    origin: Origin | None = None,
+    language: str = "shell",
+    **options: Any,
+) -> Block:
+    """Block `index` as the loader makes it: fenced at `origin` (default `path:line`), its body
+    lines following the fence in the innermost file; `name` defaults to `b<index>` and the
+    keyword `options` are `BlockOptions` fields."""
+    fence = origin or (SourceLocation(path, line),)
+    *outer, inner = fence
+    count = len(body.removesuffix("\n").split("\n")) if body else 0
+    lines = tuple((*outer, SourceLocation(inner.path, inner.line + 1 + i)) for i in range(count))
+    name = f"b{index}" if name is None else name
+    return Block(index, name, language, body, BlockOptions(**options), fence, lines)
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Callable[[Mapping[str, str | bytes]], Path]:
+    """`tree({"rb.md": ..., "snippets/x.md": ...})`: the files written under `tmp_path`; returns
+    the first one's path."""
+    return lambda files: write_tree(tmp_path, files)
+
+
+@pytest.fixture
+def mdrun(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """`mdrun("plan", "rb.md")`: `run_mdrun` with `tmp_path` as the working directory unless
+    `cwd=` says otherwise."""
+
+    def run(*args: str, **kwargs: Any) -> subprocess.CompletedProcess[str]:
+        kwargs.setdefault("cwd", tmp_path)
+        return run_mdrun(*args, **kwargs)
+
+    return run

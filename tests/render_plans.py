@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from mdrun.model import (
-    Block,
-    BlockOptions,
     Document,
     EnvValue,
     Plan,
@@ -13,6 +11,7 @@ from mdrun.model import (
     SourceLocation,
     Verdict,
 )
+from tests.conftest import make_block
 
 SECRET = "s3cr3t-value-42"
 
@@ -22,38 +21,27 @@ def loc(path: str, line: int) -> SourceLocation:
     return SourceLocation(path, line)
 
 
-def make_block(
-    index: int,
-    name: str,
-    body: str,
-    origin: tuple[SourceLocation, ...],
-    options: BlockOptions | None = None,
-    language: str = "shell",
-) -> Block:
-    """A block whose lines follow its fence in the innermost file of `origin`."""
-    *outer, inner = origin
-    lines = body.split("\n")[:-1] if body.endswith("\n") else body.split("\n")
-    line_origins = tuple(
-        (*outer, loc(inner.path, inner.line + 1 + i)) for i in range(len(lines) if body else 0)
-    )
-    return Block(index, name, language, body, options or BlockOptions(), origin, line_origins)
-
-
 def sample_plan() -> Plan:
     """Four blocks: a sync run with an export, an async run, a skip, an unknown; an include."""
     blocks = (
-        make_block(1, "init", "export GREETING=hello\necho ready\n", (loc("rb.md", 3),)),
+        make_block(1, "export GREETING=hello\necho ready\n", "init", origin=(loc("rb.md", 3),)),
         make_block(
             2,
-            "tail",
             "while true; do date; sleep 1; done\n",
-            (loc("rb.md", 8), loc("snippets/tail.md", 2)),
-            BlockOptions(is_async=True, restart="on-failure"),
+            "tail",
+            origin=(loc("rb.md", 8), loc("snippets/tail.md", 2)),
+            is_async=True,
+            restart="on-failure",
         ),
         make_block(
-            3, "gpu", 'if [ "${NUM_GPUS-0}" -gt 0 ]; then nvidia-smi; fi\n', (loc("rb.md", 12),)
+            3,
+            'if [ "${NUM_GPUS-0}" -gt 0 ]; then nvidia-smi; fi\n',
+            "gpu",
+            origin=(loc("rb.md", 12),),
         ),
-        make_block(4, "fences", "cat <<'EOF'\n```` not a fence end\nEOF\n", (loc("rb.md", 17),)),
+        make_block(
+            4, "cat <<'EOF'\n```` not a fence end\nEOF\n", "fences", origin=(loc("rb.md", 17),)
+        ),
     )
     env = {
         "API_TOKEN": EnvValue(SECRET, "-e"),

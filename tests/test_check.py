@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,17 +11,11 @@ from mdrun.lint import Finding
 from mdrun.lint.check import check_runbook
 from mdrun.lint.mojibake import repair
 from mdrun.model import LoadOptions
+from tests.conftest import run_mdrun, write_tree
 from tests.render_golden import REPO, SEEDLIKE
 
 pytestmark = pytest.mark.timeout(60)
 MOJIBAKE = "\u00f0\u0178\u2018\u2030"  # 👉 as UTF-8 bytes read as cp1252, as in the seed
-
-
-def _write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(text, encoding="utf-8")
-    return root / next(iter(files))
 
 
 def _check(path: Path, shellcheck: bool = False) -> list[str]:
@@ -59,13 +50,13 @@ def test_seedlike_wait_loop_spins(monkeypatch: pytest.MonkeyPatch) -> None:
     ],
 )
 def test_polling_loops(tmp_path: Path, loop: str, spins: bool) -> None:
-    runbook = _write(tmp_path, {"rb.md": f"# t\n\n```shell\n{loop}\n```\n"})
+    runbook = write_tree(tmp_path, {"rb.md": f"# t\n\n```shell\n{loop}\n```\n"})
     codes = [line.split(": ")[1] for line in _check(runbook)]
     assert ("MD003" in codes) == spins
 
 
 def test_mojibake_in_an_include_points_at_the_included_file(tmp_path: Path) -> None:
-    runbook = _write(
+    runbook = write_tree(
         tmp_path,
         {
             "rb.md": 'Intro\n\n--8<-- "part.md"\n',
@@ -88,7 +79,7 @@ def test_mojibake_in_an_include_points_at_the_included_file(tmp_path: Path) -> N
     ids=["missing-include", "cycle", "unknown-attribute", "missing-import"],
 )
 def test_load_errors_are_findings(tmp_path: Path, files: dict[str, str], expected: str) -> None:
-    found = _check(_write(tmp_path, files))
+    found = _check(write_tree(tmp_path, files))
     assert len(found) == 1
     assert found[0].startswith(f"{tmp_path}/{expected}"), found
 
@@ -129,7 +120,7 @@ if [ -n "$RAY_ADDRESS" ]; then echo "$RAY_ADDRESS"; fi
 
 
 def test_guards_never_true_for_declared_inputs(tmp_path: Path) -> None:
-    found = _check(_write(tmp_path, {"rb.md": INPUTS}))
+    found = _check(write_tree(tmp_path, {"rb.md": INPUTS}))
     assert [line.split(": ")[0:2] for line in found] == [
         [f"{tmp_path}/rb.md:17", "MD002"],
         [f"{tmp_path}/rb.md:21", "MD002"],
@@ -141,11 +132,11 @@ def test_guards_never_true_for_declared_inputs(tmp_path: Path) -> None:
 
 def test_no_inputs_no_guard_findings(tmp_path: Path) -> None:
     body = INPUTS.split("---\n", 2)[2]
-    assert _check(_write(tmp_path, {"rb.md": body})) == []
+    assert _check(write_tree(tmp_path, {"rb.md": body})) == []
 
 
 def test_malformed_inputs(tmp_path: Path) -> None:
-    found = _check(_write(tmp_path, {"rb.md": "---\ninputs:\n  X: {a: 1}\n---\nx\n"}))
+    found = _check(write_tree(tmp_path, {"rb.md": "---\ninputs:\n  X: {a: 1}\n---\nx\n"}))
     assert found == [
         f"{tmp_path}/rb.md:2: MD006: `inputs.X` must be a list of values (null for unset) or null"
     ]
@@ -153,7 +144,7 @@ def test_malformed_inputs(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(shutil.which("shellcheck") is None, reason="shellcheck not installed")
 def test_shellcheck_lines_map_through_includes(tmp_path: Path) -> None:
-    runbook = _write(
+    runbook = write_tree(
         tmp_path,
         {
             "rb.md": 'x\n\n--8<-- "part.md"\n',
@@ -165,27 +156,19 @@ def test_shellcheck_lines_map_through_includes(tmp_path: Path) -> None:
     assert _check(runbook, shellcheck=False) == []
 
 
-def _mdrun(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "NO_COLOR": "1"}
-    return subprocess.run(
-        [sys.executable, "-m", "mdrun", *args], cwd=cwd, env=env, capture_output=True,
-        text=True, timeout=60, check=False,
-    )  # fmt: skip
-
-
 def test_cli_exit_codes(tmp_path: Path) -> None:
-    clean = _write(tmp_path, {"clean.md": "x\n\n```shell\necho hi\n```\n"})
-    assert _mdrun("check", str(clean), cwd=tmp_path).returncode == 0
-    spin = _write(tmp_path, {"spin.md": "```shell\nuntil curl -sf x; do :; done\n```\n"})
-    result = _mdrun("check", str(spin), cwd=tmp_path)
+    clean = write_tree(tmp_path, {"clean.md": "x\n\n```shell\necho hi\n```\n"})
+    assert run_mdrun("check", str(clean), cwd=tmp_path).returncode == 0
+    spin = write_tree(tmp_path, {"spin.md": "```shell\nuntil curl -sf x; do :; done\n```\n"})
+    result = run_mdrun("check", str(spin), cwd=tmp_path)
     assert result.returncode == 1
     assert result.stdout.startswith("spin.md:2: MD003: ")  # relative to the working directory
-    missing = _mdrun("check", "nope.md", cwd=tmp_path)
+    missing = run_mdrun("check", "nope.md", cwd=tmp_path)
     assert missing.returncode == 2 and "Traceback" not in missing.stderr
 
 
 def test_mojibake_still_found_when_the_runbook_does_not_load(tmp_path: Path) -> None:
-    runbook = _write(tmp_path, {"rb.md": f'--8<-- "missing.md"\n\necho "{MOJIBAKE}"\n'})
+    runbook = write_tree(tmp_path, {"rb.md": f'--8<-- "missing.md"\n\necho "{MOJIBAKE}"\n'})
     found = _check(runbook)
     assert [line.split(": ")[1] for line in found] == ["MD001", "MD005"]
     assert found[1].startswith(f"{tmp_path}/rb.md:3: MD005: ")
@@ -197,7 +180,7 @@ def test_shellcheck_runs_side_by_side_and_keeps_each_block_apart(tmp_path: Path)
         f"## step {i}\n\n```bash\necho {i}\n{'cd place' if i % 3 else 'ls'}\n```\n\n"
         for i in range(12)
     )
-    runbook = _write(tmp_path, {"rb.md": blocks})
+    runbook = write_tree(tmp_path, {"rb.md": blocks})
     found = _check(runbook, shellcheck=True)
     expected = [f"{tmp_path}/rb.md:{7 * i + 5}: SC2164: " for i in range(12) if i % 3]
     assert [f[: len(e)] for f, e in zip(found, expected, strict=True)] == expected

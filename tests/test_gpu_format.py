@@ -20,16 +20,17 @@ import pytest
 
 from mdrun.blocks.extract import load_runbook
 from mdrun.model import LoadOptions
+from tests.conftest import SHARED
 
 ROOT = Path(__file__).resolve().parent.parent
 SNIPPET = ROOT / "snippets" / "gpu-utilization.md"
-CAPTURES = ROOT.parent / "shared" / "fixtures" / "gpu"
+CAPTURES = SHARED / "fixtures" / "gpu"
 QUERY = "timestamp,utilization.gpu,utilization.memory,memory.total,temperature.gpu,name"
 ESC = re.compile(r"\x1b\[([0-9;]*)m")
 
 pytestmark = [
     pytest.mark.timeout(60),
-    pytest.mark.skipif(not CAPTURES.is_dir(), reason=f"GPU captures not found at {CAPTURES}"),
+    pytest.mark.shared("fixtures", "gpu"),
 ]
 
 

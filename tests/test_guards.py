@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mdrun.model import Block, BlockOptions, EnvValue, SourceLocation
+from mdrun.model import EnvValue
 from mdrun.plan.guards import Guard, block_guard, block_verdict, evaluate
+from tests.conftest import make_block
 
 
 def env(**values: str) -> dict[str, EnvValue]:
     return {k: EnvValue(v, "-e") for k, v in values.items()}
 
 
-def block(body: str, **options: object) -> Block:
-    lines = body.split("\n")
-    origins = tuple((SourceLocation("rb.md", 10 + i),) for i in range(len(lines)))
-    opts = BlockOptions(**options)  # type: ignore[arg-type]
-    return Block(1, "b", "shell", body, opts, (SourceLocation("rb.md", 9),), origins)
+block = partial(make_block, 1, name="b", line=9)
+"""A block fenced at rb.md:9, its body from line 10."""
 
 
 CASES = [

@@ -19,22 +19,16 @@ from mdrun.errors import IncludeError
 from mdrun.load.includes import MAX_DEPTH, expand_text
 from mdrun.load.loader import load_document
 from mdrun.model import Document, LoadOptions, format_origin
+from tests.conftest import write_tree
 
 TOUR = Path(__file__).parent / "fixtures" / "includes" / "tour"
-
-
-def write(base: Path, files: dict[str, str | bytes]) -> None:
-    for name, content in files.items():
-        path = base / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content if isinstance(content, bytes) else content.encode())
 
 
 def expand(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, files: dict[str, str | bytes], **opts: object
 ) -> Document:
     """Write `files`, chdir there (so locations read `root.md:3`) and load `root.md`."""
-    write(tmp_path, files)
+    write_tree(tmp_path, files)
     monkeypatch.chdir(tmp_path)
     return load_document("root.md", LoadOptions(**opts))  # type: ignore[arg-type]
 
@@ -149,7 +143,7 @@ def test_trailing_newlines_and_empty_files(tmp_path: Path, monkeypatch: pytest.M
 
 
 def test_expand_text_counts_lines_from_first_line(tmp_path: Path) -> None:
-    write(tmp_path, {"a.md": "A"})
+    write_tree(tmp_path, {"a.md": "A"})
     text, found = expand_text(
         'body\n--8<-- "a.md"',
         str(tmp_path / "r.md"),
@@ -226,8 +220,8 @@ def test_dot_paths_resolve_beside_the_including_file_first(
 def test_default_bases_are_the_runbook_dir_then_snippets_above(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    write(tmp_path, {"snippets/s.md": "from snippets", "docs/ops/local.md": "local"})
-    write(tmp_path, {"docs/ops/root.md": '--8<-- "local.md"\n--8<-- "s.md"'})
+    write_tree(tmp_path, {"snippets/s.md": "from snippets", "docs/ops/local.md": "local"})
+    write_tree(tmp_path, {"docs/ops/root.md": '--8<-- "local.md"\n--8<-- "s.md"'})
     monkeypatch.chdir(tmp_path)
     doc = load_document("docs/ops/root.md", LoadOptions())
     assert doc.text == "local\nfrom snippets"
@@ -244,10 +238,10 @@ def test_base_path_order_is_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 def test_escaping_every_root_is_refused_unless_allowed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spec: str
 ) -> None:
-    write(tmp_path, {"outside.md": "secret"})
+    write_tree(tmp_path, {"outside.md": "secret"})
     spec = str(tmp_path / "outside.md") if spec == "ABS" else spec
     files = {"book/root.md": f'--8<-- "{spec}"', "book/sub/x.md": ""}
-    write(tmp_path, files)
+    write_tree(tmp_path, files)
     monkeypatch.chdir(tmp_path / "book")
     with pytest.raises(IncludeError, match="outside the runbook's directory and base paths"):
         load_document("root.md", LoadOptions())
@@ -258,7 +252,7 @@ def test_escaping_every_root_is_refused_unless_allowed(
 def test_symlink_out_of_the_roots_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    write(tmp_path, {"outside/secret.md": "secret", "book/root.md": '--8<-- "link.md"'})
+    write_tree(tmp_path, {"outside/secret.md": "secret", "book/root.md": '--8<-- "link.md"'})
     os.symlink(tmp_path / "outside" / "secret.md", tmp_path / "book" / "link.md")
     monkeypatch.chdir(tmp_path / "book")
     with pytest.raises(IncludeError, match=r"'link.md' resolves to \S*outside/secret\.md, outside"):
@@ -267,7 +261,7 @@ def test_symlink_out_of_the_roots_is_refused(
 
 
 def test_symlink_inside_the_roots_is_fine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    write(tmp_path, {"real.md": "real", "root.md": '--8<-- "link.md"'})
+    write_tree(tmp_path, {"real.md": "real", "root.md": '--8<-- "link.md"'})
     os.symlink(tmp_path / "real.md", tmp_path / "link.md")
     monkeypatch.chdir(tmp_path)
     assert load_document("root.md", LoadOptions()).text == "real"
@@ -298,7 +292,7 @@ def test_nul_byte_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 
 
 def test_directory_include_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    write(tmp_path, {"dir/x.md": "x"})
+    write_tree(tmp_path, {"dir/x.md": "x"})
     with pytest.raises(IncludeError, match="dir is a directory"):
         expand(tmp_path, monkeypatch, {"root.md": '--8<-- "dir"'})
 

@@ -21,6 +21,7 @@ from pymdownx.snippets import SnippetMissingError
 from mdrun.errors import MdrunError
 from mdrun.load.loader import load_document
 from mdrun.model import LoadOptions, Origin
+from tests.conftest import write_tree
 
 EXAMPLES = int(os.environ.get("MDRUN_FUZZ_EXAMPLES", "400"))
 
@@ -118,15 +119,6 @@ def pymdownx_expand(text: str, bases: list[str]) -> str:
     return "\n".join(md.preprocessors["snippet"].run(text.split("\n")))
 
 
-def write_tree(base: Path, tree: dict[str, str], crlf: bool) -> None:
-    for name, text in tree.items():
-        path = base / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if crlf and name != "root.md":
-            text = text.replace("\n", "\r\n")
-        path.write_bytes(text.encode())
-
-
 def check_origins(text: str, origins: tuple[Origin, ...]) -> None:
     lines = text.split("\n")
     assert len(origins) == len(lines)
@@ -161,7 +153,10 @@ def check_origins(text: str, origins: tuple[Origin, ...]) -> None:
 def test_same_output_as_pymdownx(tree: dict[str, str], crlf: bool, two_bases: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp).resolve()
-        write_tree(base, tree, crlf)
+        eol = "\r\n" if crlf else "\n"
+        write_tree(
+            base, {n: t if n == "root.md" else t.replace("\n", eol) for n, t in tree.items()}
+        )
         root = base / "root.md"
         bases = [str(base), str(base / "sub")] if two_bases else [str(base)]
         options = LoadOptions(base_paths=tuple(bases))

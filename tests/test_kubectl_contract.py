@@ -13,25 +13,25 @@ import json
 import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from mdrun.blocks.extract import load_runbook
 from mdrun.model import LoadOptions
+from tests.conftest import SHARED, run_mdrun
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNBOOK = ROOT / "runbooks" / "stream-logs.md"
 STAND_IN = ROOT / "tests" / "fixtures" / "kubectl"
-CAPTURES = ROOT.parent / "shared" / "fixtures" / "gpu"
+CAPTURES = SHARED / "fixtures" / "gpu"
 PODS = [p.removeprefix("pod/") for p in (STAND_IN / "get-pods-name.txt").read_text().split()]
 KUBE_BLOCKS = ("cpu-pods", "memory-pods", "requests-pods")
 HOST_BLOCKS = ("cpu-host", "memory-host", "requests-host")
 
 pytestmark = [
     pytest.mark.timeout(60),
-    pytest.mark.skipif(not CAPTURES.is_dir(), reason=f"captures not found at {CAPTURES}"),
+    pytest.mark.shared("fixtures", "gpu"),
 ]
 
 
@@ -129,11 +129,11 @@ def test_consumer_files_receive_the_samples(tmp_path: Path) -> None:
 
 def plan_verdicts(*assignments: str) -> dict[str, str]:
     """`mdrun plan --format json` verdict per block name."""
-    argv = [sys.executable, "-m", "mdrun", "plan", str(RUNBOOK), "--format", "json"]
+    argv = ["plan", str(RUNBOOK), "--format", "json"]
     for assignment in ("RAY_ADDRESS=http://127.0.0.1:8265", "JOB_ID=j", *assignments):
         argv += ["-e", assignment]
     env = {k: v for k, v in os.environ.items() if k not in ("KUBE_CONTEXT", "NUM_GPUS")}
-    proc = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=30, check=True)
+    proc = run_mdrun(*argv, env=env, timeout=30, check=True)
     return {b["name"]: b["verdict"] for b in json.loads(proc.stdout)["blocks"]}
 
 

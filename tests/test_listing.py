@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 from mdrun.blocks.extract import extract_blocks
 from mdrun.model import Document, Runbook, SourceLocation
 from mdrun.render.listing import first_line, render_list
+from tests.conftest import run_mdrun
 
 F = "```"
 SEEDLIKE = Path(__file__).parent / "fixtures" / "seedlike"
@@ -110,14 +112,7 @@ def test_mdrun_list_on_the_seedlike_runbook_stays_light() -> None:
 
 def test_mdrun_list_reports_bad_attributes_with_location(tmp_path: Path) -> None:
     (tmp_path / "rb.md").write_text(f"# T\n\n{F}bash {{timeout=soon}}\necho\n{F}\n")
-    proc = subprocess.run(
-        [sys.executable, "-m", "mdrun", "list", "rb.md"],
-        check=False,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    proc = run_mdrun("list", "rb.md", cwd=tmp_path, env=os.environ)
     assert proc.returncode == 2
     assert proc.stderr.startswith("rb.md:3: bad value 'soon' for block attribute 'timeout'")
     assert "Traceback" not in proc.stderr

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import markdown
@@ -13,17 +12,11 @@ import pytest
 from mdrun.errors import FrontmatterError, IncludeError, MdrunError, UsageError
 from mdrun.load.loader import load_document
 from mdrun.model import Document, LoadOptions, format_origin
-
-
-def write(base: Path, files: dict[str, str]) -> None:
-    for name, content in files.items():
-        path = base / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(content)
+from tests.conftest import run_mdrun, write_tree
 
 
 def load(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, files: dict[str, str]) -> Document:
-    write(tmp_path, files)
+    write_tree(tmp_path, files)
     monkeypatch.chdir(tmp_path)
     return load_document("run.md", LoadOptions())
 
@@ -98,7 +91,7 @@ def test_imports_come_first_md_optional_recursive_with_origins(
 
 def test_imports_fall_back_to_base_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     files = {"book/run.md": "---\nimports: [common]\n---\nbody", "snippets/common.md": "shared\n"}
-    write(tmp_path, files)
+    write_tree(tmp_path, files)
     monkeypatch.chdir(tmp_path)
     doc = load_document("book/run.md", LoadOptions())
     assert doc.text == "shared\n\nbody"
@@ -152,7 +145,7 @@ def test_import_errors(
 
 
 def test_runbook_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    write(tmp_path, {"empty.md": "", "dir/x.md": "x"})
+    write_tree(tmp_path, {"empty.md": "", "dir/x.md": "x"})
     monkeypatch.chdir(tmp_path)
     with pytest.raises(UsageError, match=r"empty\.md:1: empty runbook"):
         load_document("empty.md", LoadOptions())
@@ -165,27 +158,16 @@ def test_runbook_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
 def test_paths_outside_the_cwd_are_absolute(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    write(tmp_path, {"book/run.md": "x", "elsewhere/keep": ""})
+    write_tree(tmp_path, {"book/run.md": "x", "elsewhere/keep": ""})
     monkeypatch.chdir(tmp_path / "elsewhere")
     doc = load_document(str(tmp_path / "book" / "run.md"), LoadOptions())
     assert origins(doc) == [f"{tmp_path}/book/run.md:1"]
 
 
-def run_cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "mdrun", "expand", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-
-
 def test_cli_expand_prints_exactly_what_pymdownx_prints(tmp_path: Path) -> None:
     text = 'intro\n  --8<-- "a.md"\n--8<--\nb.md:2\n--8<--\n'
-    write(tmp_path, {"run.md": text, "a.md": "A\n", "b.md": "B1\nB2"})
-    proc = run_cli(tmp_path, "run.md", "--base-path", ".")
+    write_tree(tmp_path, {"run.md": text, "a.md": "A\n", "b.md": "B1\nB2"})
+    proc = run_mdrun("expand", "run.md", "--base-path", ".", cwd=tmp_path, env=os.environ)
     md = markdown.Markdown(
         extensions=["pymdownx.snippets"],
         extension_configs={
@@ -213,8 +195,8 @@ def test_cli_expand_prints_exactly_what_pymdownx_prints(tmp_path: Path) -> None:
 def test_cli_errors_exit_2_without_traceback(
     tmp_path: Path, files: dict[str, str], stderr: str
 ) -> None:
-    write(tmp_path, files)
-    proc = run_cli(tmp_path, "run.md")
+    write_tree(tmp_path, files)
+    proc = run_mdrun("expand", "run.md", cwd=tmp_path, env=os.environ)
     assert proc.returncode == 2
     assert proc.stdout == ""
     assert proc.stderr.startswith(stderr)

@@ -12,34 +12,17 @@ from hypothesis import strategies as st
 from mdrun.blocks.extract import load_runbook
 from mdrun.model import (
     Block,
-    BlockOptions,
     Document,
     EnvValue,
     LoadOptions,
     Plan,
     Runbook,
-    SourceLocation,
 )
 from mdrun.plan.environment import initial_environment
 from mdrun.plan.planner import environment_after, plan
+from tests.conftest import make_block
 
 SEEDLIKE = Path(__file__).parent / "fixtures" / "seedlike"
-
-
-def make_block(
-    index: int,
-    body: str,
-    name: str | None = None,
-    path: str = "rb.md",
-    line: int = 10,
-    **opts: object,
-) -> Block:
-    """A block whose body lines follow its fence at `path:line`."""
-    lines = body.split("\n")
-    line_origins = tuple((SourceLocation(path, line + 1 + i),) for i in range(len(lines)))
-    options = BlockOptions(**opts)  # type: ignore[arg-type]
-    origin = (SourceLocation(path, line),)
-    return Block(index, name or f"b{index}", "shell", body, options, origin, line_origins)
 
 
 def runbook(*bodies: str | Block) -> Runbook:

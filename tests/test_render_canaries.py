@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import run_mdrun
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -72,10 +73,7 @@ def test_nothing_executes(tmp_path: Path, command: list[str]) -> None:
     if command[0] != "check":
         args += ["--env-file", str(tmp_path / "vars.env"), "-e", f"X=$(touch {tmp_path}/c-14)"]
     env = {**os.environ, "NO_COLOR": "1", "CANARY_ENV": f"$(touch {tmp_path}/c-15)"}
-    result = subprocess.run(
-        [sys.executable, "-m", "mdrun", *args], cwd=tmp_path, env=env, capture_output=True,
-        text=True, timeout=60, check=False,
-    )  # fmt: skip
+    result = run_mdrun(*args, cwd=tmp_path, env=env)
     assert result.returncode in (0, 1), result.stderr  # check exits 1: it has findings
     assert "Traceback" not in result.stderr
     assert result.stdout  # it did render something
@@ -87,10 +85,9 @@ def test_the_canaries_are_live(tmp_path: Path) -> None:
     """Control: running the sh render for real does touch them, so the test above can fail."""
     runbook = _runbook(tmp_path)
     env = {**os.environ, "NO_COLOR": "1", "MDRUN_LOG_DIR": str(tmp_path / "logs")}
-    script = subprocess.run(
-        [sys.executable, "-m", "mdrun", "plan", "--format", "sh", str(runbook)],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60, check=True,
-    ).stdout  # fmt: skip
+    script = run_mdrun(
+        "plan", "--format", "sh", str(runbook), cwd=tmp_path, env=env, check=True
+    ).stdout
     subprocess.run(
         ["bash", "-c", script], cwd=tmp_path, env={**env, "MDRUN_GRACE": "1"},
         capture_output=True, timeout=60, check=False,
@@ -103,10 +100,7 @@ def test_the_canaries_are_live(tmp_path: Path) -> None:
 def test_nothing_executes_from_include_paths(tmp_path: Path, command: list[str]) -> None:
     runbook = tmp_path / "rb.md"
     runbook.write_text(f'# x\n\n--8<-- "$(touch {tmp_path}/canary-p).md"\n\n```shell\necho\n```\n')
-    result = subprocess.run(
-        [sys.executable, "-m", "mdrun", *command, str(runbook)], cwd=tmp_path,
-        capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
+    result = run_mdrun(*command, str(runbook), cwd=tmp_path, env=os.environ)
     # plan: the include is a user error (exit 2); check: it is a finding (exit 1).
     assert result.returncode == (1 if command == ["check"] else 2), result.stderr
     assert "not found" in result.stdout + result.stderr

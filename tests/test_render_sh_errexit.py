@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import run_mdrun
+
 pytestmark = pytest.mark.timeout(90)
 
 FAILING = """\
@@ -60,12 +62,8 @@ def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
     return {"PATH": os.environ["PATH"], "MDRUN_GRACE": "2", "HOME": str(tmp_path), **extra}
 
 
-def _mdrun(tmp_path: Path, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "mdrun", *args], check=False, cwd=tmp_path, text=True,
-        capture_output=True, env=_env(tmp_path, PYTHONPATH=os.pathsep.join(sys.path), **extra),
-        timeout=60,
-    )  # fmt: skip
+def _mdrun_env(work: Path) -> dict[str, str]:
+    return _env(work, PYTHONPATH=os.pathsep.join(sys.path))
 
 
 def _script(tmp_path: Path, text: str, **extra: str) -> Outcome:
@@ -73,7 +71,7 @@ def _script(tmp_path: Path, text: str, **extra: str) -> Outcome:
     work = tmp_path / "script" / "work"
     work.mkdir(parents=True)
     (work / "rb.md").write_text(text)
-    rendered = _mdrun(work, "plan", "--format", "sh", "rb.md")
+    rendered = run_mdrun("plan", "--format", "sh", "rb.md", cwd=work, env=_mdrun_env(work))
     assert rendered.returncode == 0, rendered.stderr
     (work / "plan.sh").write_text(rendered.stdout)
     result = subprocess.run(
@@ -88,7 +86,10 @@ def _run(tmp_path: Path, text: str, *options: str) -> Outcome:
     work = tmp_path / "run" / "work"
     work.mkdir(parents=True)
     (work / "rb.md").write_text(text)
-    return _outcome(_mdrun(work, "run", "rb.md", "--log-dir", str(work / "logs"), *options))
+    logs = str(work / "logs")
+    return _outcome(
+        run_mdrun("run", "rb.md", "--log-dir", logs, *options, cwd=work, env=_mdrun_env(work))
+    )
 
 
 def _both(tmp_path: Path, text: str) -> Outcome:

@@ -19,8 +19,9 @@ from mdrun.model import Document, Plan, PlannedBlock, Runbook, Verdict
 from mdrun.render import render_plan
 from mdrun.render.plain import render_plain
 from mdrun.render.text import print_plan, render_text
+from tests.conftest import make_block
 from tests.render_golden import REPO, SEEDLIKE, SITUATIONS, assert_golden, seedlike_plan
-from tests.render_plans import SECRET, loc, make_block, sample_plan
+from tests.render_plans import SECRET, loc, sample_plan
 
 
 def _plain(plan: Plan) -> str:
@@ -131,7 +132,7 @@ def test_no_trailing_blanks() -> None:
 
 
 def _plan_with_body(body: str) -> Plan:
-    block = make_block(1, "sneaky", body, (loc("rb.md", 3),))
+    block = make_block(1, body, "sneaky", origin=(loc("rb.md", 3),))
     runbook = Runbook("rb.md", Document("rb.md", "", ()), (block,))
     return Plan(runbook, (PlannedBlock(block, Verdict("run", "no guard"), {}),), {})
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import run_mdrun
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "runbooks" / "demo-local-ray.md"
@@ -24,11 +24,11 @@ pytestmark = pytest.mark.timeout(60)
 
 def verdicts(*assignments: str) -> dict[str, str]:
     """`mdrun plan --format json` of the demo: verdict per block name."""
-    argv = [sys.executable, "-m", "mdrun", "plan", str(DEMO), "--format", "json"]
+    argv = ["plan", str(DEMO), "--format", "json"]
     for assignment in assignments:
         argv += ["-e", assignment]
     env = {k: v for k, v in os.environ.items() if k not in CLEARED and not k.startswith("RAY_")}
-    proc = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=30, check=True)
+    proc = run_mdrun(*argv, env=env, timeout=30, check=True)
     return {b["name"]: b["verdict"] for b in json.loads(proc.stdout)["blocks"]}
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import run_mdrun
 from tests.helpers.ontty import run_on_tty
 
 pytestmark = pytest.mark.timeout(60)
@@ -43,10 +45,8 @@ exit ${FAIL:-0}
 
 def mdrun(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     (tmp_path / "runbook.md").write_text(RUNBOOK)
-    argv = [sys.executable, "-m", "mdrun", "run", "runbook.md", "--log-dir", "logs", "--grace", "1"]
-    return subprocess.run(
-        [*argv, *args], cwd=tmp_path, capture_output=True, text=True, timeout=50, check=False
-    )
+    argv = ["run", "runbook.md", "--log-dir", "logs", "--grace", "1", *args]
+    return run_mdrun(*argv, cwd=tmp_path, env=os.environ, timeout=50)
 
 
 def test_a_runbook_runs_with_state_guards_ready_and_cleanup_at_the_end(tmp_path: Path) -> None:

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.conftest import write_tree
+
 CANARY = "CANARY_EXECUTED"
 FENCE = "```"
 
@@ -29,19 +31,9 @@ class Case:
     """A known bug in mdrun that this case shows (a strict xfail until it is fixed)."""
 
 
-def _write(root: Path, files: dict[str, str | bytes]) -> None:
-    for name, content in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
-
-
 def _tree(files: dict[str, str | bytes], runbook: str = "rb.md") -> Callable[[Path], str]:
     def build(root: Path) -> str:
-        _write(root, files)
+        write_tree(root, files)
         return runbook
 
     return build
@@ -56,12 +48,12 @@ def _symlink_escape(root: Path) -> str:
     outside.mkdir(exist_ok=True)
     (outside / "secret.md").write_text("secret\n")
     os.symlink(outside / "secret.md", root / "link.md")
-    _write(root, {"rb.md": '# T\n\n--8<-- "link.md"\n'})
+    write_tree(root, {"rb.md": '# T\n\n--8<-- "link.md"\n'})
     return "rb.md"
 
 
 def _unreadable(root: Path) -> str:
-    _write(root, {"rb.md": "# T\n" + _canary_block()})
+    write_tree(root, {"rb.md": "# T\n" + _canary_block()})
     (root / "rb.md").chmod(0)
     return "rb.md"
 
@@ -72,7 +64,7 @@ def _deep(depth: int) -> Callable[[Path], str]:
         for i in range(1, depth):
             files[f"d{i}.md"] = f'line {i}\n--8<-- "d{i + 1}.md"\n'
         files[f"d{depth}.md"] = "bottom\n"
-        _write(root, files)
+        write_tree(root, files)
         return "rb.md"
 
     return build
@@ -94,7 +86,9 @@ def _big_runbook(size: int) -> Callable[[Path], str]:
 
 def _long_line(size: int) -> Callable[[Path], str]:
     def build(root: Path) -> str:
-        _write(root, {"rb.md": "# L\n\n" + "x" * size + f"\n\n{FENCE}shell\necho hi\n{FENCE}\n"})
+        write_tree(
+            root, {"rb.md": "# L\n\n" + "x" * size + f"\n\n{FENCE}shell\necho hi\n{FENCE}\n"}
+        )
         return "rb.md"
 
     return build
@@ -103,7 +97,7 @@ def _long_line(size: int) -> Callable[[Path], str]:
 def _many_blocks(count: int, heading: str = "") -> Callable[[Path], str]:
     def build(root: Path) -> str:
         blocks = "".join(f"{FENCE}shell\necho {i}\n{FENCE}\n\n" for i in range(count))
-        _write(root, {"rb.md": f"{heading}Intro.\n\n{blocks}"})
+        write_tree(root, {"rb.md": f"{heading}Intro.\n\n{blocks}"})
         return "rb.md"
 
     return build

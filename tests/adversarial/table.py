@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from tests.adversarial.cases import CASES, Case
-from tests.adversarial.test_bad_input import run_mdrun
+from tests.conftest import run_mdrun
 
 
 def observe(case: Case, command: str) -> tuple[int, str, bool, float]:
@@ -29,7 +29,7 @@ def observe(case: Case, command: str) -> tuple[int, str, bool, float]:
         root = Path(tmp)
         runbook = case.build(root)
         start = time.perf_counter()
-        proc = run_mdrun([command, runbook], root, timeout=600)
+        proc = run_mdrun(command, runbook, cwd=root, timeout=600)
         elapsed = time.perf_counter() - start
         # `check` reports what the loader refuses as a finding on stdout and exits 1.
         findings = command == "check" and proc.stdout.strip()

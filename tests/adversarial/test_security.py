@@ -12,7 +12,6 @@ import os
 import re
 import socket
 import stat
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -24,16 +23,15 @@ from mdrun.load.loader import load_document
 from mdrun.model import LoadOptions
 from mdrun.run.watchdog import run_pids
 from tests.adversarial.runner import Run, block
+from tests.conftest import run_mdrun
 from tests.helpers.ontty import run_on_tty
 
 pytestmark = pytest.mark.timeout(120)
 
 
-def _mdrun(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "mdrun", *args], cwd=root, capture_output=True, text=True,
-        timeout=60, check=False, env={**os.environ, "NO_COLOR": "1", "MDRUN_LOG_DIR": "logs"},
-    )  # fmt: skip
+def _env() -> dict[str, str]:
+    """This environment, uncoloured, with relative log directories."""
+    return {**os.environ, "NO_COLOR": "1", "MDRUN_LOG_DIR": "logs"}
 
 
 def _importing_runbook(root: Path) -> None:
@@ -60,7 +58,7 @@ DRY = [
 @pytest.mark.parametrize("command", DRY, ids=lambda c: "-".join(c).replace("--", ""))
 def test_dry_runs_execute_nothing_from_imports(tmp_path: Path, command: list[str]) -> None:
     _importing_runbook(tmp_path)
-    p = _mdrun(tmp_path, *command, "rb.md")
+    p = run_mdrun(*command, "rb.md", cwd=tmp_path, env=_env())
     assert p.returncode in (0, 1), p.stderr  # check exits 1 when it finds something
     assert "Traceback" not in p.stderr and p.stdout
     assert sorted(x.name for x in tmp_path.iterdir() if x.name.startswith("canary")) == []
@@ -70,7 +68,7 @@ def test_dry_runs_execute_nothing_from_imports(tmp_path: Path, command: list[str
 def test_the_import_canaries_are_live(tmp_path: Path) -> None:
     """Control: a real run touches them, so the test above can fail."""
     _importing_runbook(tmp_path)
-    p = _mdrun(tmp_path, "run", "rb.md")
+    p = run_mdrun("run", "rb.md", cwd=tmp_path, env=_env())
     assert p.returncode == 0, p.stdout + p.stderr
     touched = {x.name for x in tmp_path.iterdir() if x.name.startswith("canary")}
     assert {"canary-lib", "canary-lib-export", "canary-sh", "canary-sh-export"} <= touched
@@ -104,7 +102,7 @@ def test_url_includes_are_off_unless_asked_not_even_a_connection(
     port = listener.getsockname()[1]
     (tmp_path / "rb.md").write_text(f'# T\n\n--8<-- "https://127.0.0.1:{port}/a.md"\n')
     for command in (["plan"], ["check"], ["expand"], ["run"]):
-        p = _mdrun(tmp_path, *command, "rb.md")
+        p = run_mdrun(*command, "rb.md", cwd=tmp_path, env=_env())
         assert p.returncode in (1, 2), p.stderr
         assert "rb.md:3: " in p.stdout + p.stderr and "--allow-url" in p.stdout + p.stderr
     assert _connections(listener) == 0
@@ -113,7 +111,7 @@ def test_url_includes_are_off_unless_asked_not_even_a_connection(
 @pytest.mark.parametrize("url", ["file:///etc/hostname", "FILE:///etc/hostname", "ftp://x/a"])
 def test_only_https_urls_even_with_the_flag(tmp_path: Path, url: str) -> None:
     (tmp_path / "rb.md").write_text(f'# T\n\n--8<-- "{url}"\n')
-    p = _mdrun(tmp_path, "expand", "--allow-url", "rb.md")
+    p = run_mdrun("expand", "--allow-url", "rb.md", cwd=tmp_path, env=_env())
     assert p.returncode == 2 and p.stderr.startswith("rb.md:3: "), p.stderr
     assert Path("/etc/hostname").read_text().strip() not in p.stdout
 
@@ -140,10 +138,14 @@ def test_secrets_are_redacted_in_every_render_and_run_json_and_logs_stay_raw(
     runbook = "# T\n\n" + block('echo "token=$API_TOKEN"', "name=show")
     (tmp_path / "rb.md").write_text(runbook)
     for fmt in ("text", "markdown", "json", "sh"):
-        p = _mdrun(tmp_path, "plan", "--format", fmt, "-e", f"API_TOKEN={SECRET}", "rb.md")
+        p = run_mdrun(
+            "plan", "--format", fmt, "-e", f"API_TOKEN={SECRET}", "rb.md", cwd=tmp_path, env=_env()
+        )
         assert p.returncode == 0 and "API_TOKEN" in p.stdout, p.stderr
         assert SECRET not in p.stdout + p.stderr, fmt
-    shown = _mdrun(tmp_path, "plan", "--show-secrets", "-e", f"API_TOKEN={SECRET}", "rb.md")
+    shown = run_mdrun(
+        "plan", "--show-secrets", "-e", f"API_TOKEN={SECRET}", "rb.md", cwd=tmp_path, env=_env()
+    )
     assert SECRET in shown.stdout  # control: the value was there to redact
     r = Run(tmp_path, runbook, "-e", f"API_TOKEN={SECRET}")
     assert r.wait() == 0
@@ -157,10 +159,7 @@ def test_secrets_are_redacted_in_every_render_and_run_json_and_logs_stay_raw(
 def test_the_default_log_directory_is_private(tmp_path: Path) -> None:
     (tmp_path / "rb.md").write_text("# T\n\n" + block("echo hi"))
     env = {k: v for k, v in os.environ.items() if k != "MDRUN_LOG_DIR"}
-    p = subprocess.run(
-        [sys.executable, "-m", "mdrun", "run", "rb.md"], cwd=tmp_path, env=env,
-        capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
+    p = run_mdrun("run", "rb.md", cwd=tmp_path, env=env)
     assert p.returncode == 0, p.stderr
     (run_dir,) = (tmp_path / ".mdrun" / "runs").iterdir()
     assert stat.S_IMODE(run_dir.stat().st_mode) == 0o700

@@ -6,22 +6,13 @@ from collections.abc import Collection
 from typing import Any
 
 from mdrun.model import (
-    Block,
-    BlockOptions,
     Document,
     Plan,
     PlannedBlock,
     Runbook,
-    SourceLocation,
     Verdict,
 )
-
-
-def block(name: str, body: str, index: int = 1, **options: Any) -> Block:
-    """A block as the loader would make it, at `runbook.md:<10*index>`."""
-    origin = (SourceLocation("runbook.md", 10 * index),)
-    lines = tuple(origin for _ in body.splitlines())
-    return Block(index, name, "bash", body, BlockOptions(name=name, **options), origin, lines)
+from tests.conftest import make_block
 
 
 def plan(
@@ -33,7 +24,7 @@ def plan(
     planned = []
     for i, spec in enumerate(specs, start=1):
         options: dict[str, Any] = spec[2] if len(spec) > 2 else {}
-        b = block(spec[0], spec[1], i, **options)
+        b = make_block(i, spec[1], spec[0], "runbook.md", 10 * i, language="bash", **options)
         verdict = Verdict("run", "no guard")
         if spec[0] in skip:
             verdict = Verdict("skip", "FOO is unset")
