@@ -10,7 +10,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from mdrun import __version__
 from mdrun.errors import EXIT_USAGE, error_handler
@@ -55,31 +55,8 @@ def _add_input_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("-v", "--verbose", action="store_true", help="tracebacks for internal errors")
 
 
-class _Formatter(argparse.HelpFormatter):
-    """argparse's formatter, sized without `shutil`: argparse builds a formatter for every
-    `add_argument`, and importing shutil (with lzma and bz2) costs `mdrun list` ~5-10 ms."""
-
-    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24) -> None:
-        try:
-            width = int(os.environ["COLUMNS"])
-        except (KeyError, ValueError):
-            try:
-                width = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
-            except (AttributeError, ValueError, OSError):
-                width = 80
-        super().__init__(prog, indent_increment, max_help_position, width - 2)
-
-
-class _Parser(argparse.ArgumentParser):
-    """An ArgumentParser (and, through `add_subparsers`, subparsers) using `_Formatter`."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("formatter_class", _Formatter)
-        super().__init__(*args, **kwargs)
-
-
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = argparse.ArgumentParser(
         prog="mdrun", description="Run Markdown runbooks: plan them, check them, run them."
     )
     parser.add_argument("--version", action="version", version=f"mdrun {__version__}")

@@ -3,9 +3,7 @@
 Parsing produces a `Document` (expanded text, one origin per line), block extraction a
 `Runbook` of `Block`s, planning a `Plan`. Nothing here does I/O.
 
-Records are `NamedTuple`s rather than frozen dataclasses: a frozen slotted dataclass costs about
-1.2 ms to create at import (its methods are generated and compiled), a `NamedTuple` about 0.15 ms,
-and `mdrun list` and `mdrun plan` import some twenty of them before doing any work. Change one
+Every record is a `NamedTuple`: frozen, compared by value, one docstring per field. Change one
 with `record._replace(field=value)`.
 """
 

@@ -2,8 +2,8 @@
 
 Skipped silently when shellcheck is not installed. Bodies are given on stdin, one shellcheck per
 block (so a project's `.shellcheckrc`, found from the working directory, applies as it would to
-a script), as many at once as there are cores: its start (~13 ms) is most of its time on a
-block. shellcheck only reads them. Severity `warning` and up: style and info notes (quoting
+a script), as many at once as there are cores, since starting shellcheck is most of its time
+on a block. shellcheck only reads them. Severity `warning` and up: style and info notes (quoting
 advice on every `$VAR`) would bury the rest.
 """
 

@@ -17,17 +17,17 @@ from collections.abc import Sequence
 
 from mdrun.errors import IncludeError
 from mdrun.load.markers import (
+    MARKER,
+    SECTION,
     Target,
     TargetError,
-    marker_pattern,
     parse_target,
-    section_pattern,
     select_ranges,
     select_section,
 )
 from mdrun.load.origins import Origins, Run
 from mdrun.load.roots import Roots, make_source, read_source
-from mdrun.load.sources import Source, display_path, location, paused_gc
+from mdrun.load.sources import Source, display_path, paused_gc
 from mdrun.model import LoadOptions, Origin, SourceLocation
 
 MAX_DEPTH = 64
@@ -118,7 +118,7 @@ class Expander:
 
     def _marker_line(self, line: str, number: int, ctx: _Context, block: bool) -> bool:
         """Handle a line containing `8<`; return whether a block is open after it."""
-        m = marker_pattern().match(line)
+        m = MARKER.match(line)
         if m is not None:
             if m["escape"]:
                 self._emit(line.replace(";", "", 1), number, ctx)
@@ -130,7 +130,7 @@ class Expander:
         if block:
             self._path_line(line, number, ctx)
             return block
-        s = section_pattern().search(line) if not ctx.in_section else None
+        s = SECTION.search(line) if not ctx.in_section else None
         if s is None:
             self._emit(line, number, ctx)
         elif line[s.start()] == ";":
@@ -148,8 +148,8 @@ class Expander:
     def _include(self, spec: str, space: str, number: int, ctx: _Context) -> None:
         if spec.startswith(";"):
             return  # commented out
-        loc = location(ctx.source.shown, number)
-        chain = ctx.chain + (loc,)  # noqa: RUF005 - faster than unpacking
+        loc = SourceLocation(ctx.source.shown, number)
+        chain = (*ctx.chain, loc)
         try:
             target = parse_target(spec)
         except TargetError as exc:

@@ -7,11 +7,11 @@ from an outer include is added.
 
 from __future__ import annotations
 
-import functools
 import re
 from typing import NamedTuple
 
-_MARKER = r"""(?x)
+MARKER = re.compile(
+    r"""(?x)
     ^(?P<space>[ \t]*)
     (?P<escape>;*)
     (?:
@@ -21,37 +21,22 @@ _MARKER = r"""(?x)
     )
     \r?$
     """
+)
+"""A whole-line marker: `--8<-- "file"` (inline) or a bare `--8<--` that opens or closes a
+block. A run of `;` before the dashes escapes it."""
 
-
-@functools.cache
-def marker_pattern() -> re.Pattern[str]:
-    """A whole-line marker: `--8<-- "file"` (inline) or a bare `--8<--` that opens or closes a
-    block. A run of `;` before the dashes escapes it."""
-    return re.compile(_MARKER)
-
-
-_SECTION = r"""(?xi)
+SECTION = re.compile(
+    r"""(?xi)
     ;*-+8<-+[ \t]+
     \[[ \t]*(?P<type>start|end)[ \t]*:[ \t]*(?P<name>[a-z][-_0-9a-z]*)[ \t]*\]
     """
+)
+"""A section marker anywhere in a line (`# --8<-- [start:setup]`); the leftmost counts."""
 
-
-@functools.cache
-def section_pattern() -> re.Pattern[str]:
-    """A section marker anywhere in a line (`# --8<-- [start:setup]`); the leftmost counts.
-
-    Compiled on first use, like the target patterns: most runbooks never need them, and
-    compiling costs more than the rest of `mdrun list`'s own start-up work.
-    """
-    return re.compile(_SECTION)
-
-
-@functools.cache
-def _target_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
-    # A target is `path`, `path:RANGES` or `path:section`; the path ends at the first `:`
-    # after which the rest of the string is a valid specifier.
-    ranges = re.compile(r"(?::-?[0-9]*){1,2}(?:,(?=[-0-9:])-?[0-9]*(?::-?[0-9]*)?)*")
-    return ranges, re.compile(r"(?i):[a-z][-_0-9a-z]*")
+# A target is `path`, `path:RANGES` or `path:section`; the path ends at the first `:` after
+# which the rest of the string is a valid specifier.
+_RANGES = re.compile(r"(?::-?[0-9]*){1,2}(?:,(?=[-0-9:])-?[0-9]*(?::-?[0-9]*)?)*")
+_SECTION_NAME = re.compile(r"(?i):[a-z][-_0-9a-z]*")
 
 
 class TargetError(ValueError):
@@ -77,11 +62,10 @@ def parse_target(spec: str) -> Target | None:
         return Target(path) if path else None
     path, ranges, section = spec, "", ""
     while colon != -1:
-        ranges_pattern, name_pattern = _target_patterns()
-        if ranges_pattern.fullmatch(spec, colon):
+        if _RANGES.fullmatch(spec, colon):
             path, ranges = spec[:colon], spec[colon:]
             break
-        if name_pattern.fullmatch(spec, colon):
+        if _SECTION_NAME.fullmatch(spec, colon):
             path, section = spec[:colon], spec[colon + 1 :]
             break
         colon = spec.find(":", colon + 1)
@@ -135,7 +119,7 @@ def select_section(lines: list[str], name: str) -> tuple[list[str], list[int]] |
     out_numbers: list[int] = []
     inside = found = False
     for number, line in enumerate(lines, 1):
-        m = section_pattern().search(line) if "8<-" in line else None
+        m = SECTION.search(line) if "8<-" in line else None
         if m is not None and line[m.start()] == ";":
             line = line[: m.start()] + line[m.start() + 1 :]
         elif m is not None and m["name"] == name:

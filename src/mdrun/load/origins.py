@@ -1,9 +1,9 @@
 """One origin per expanded line, kept as runs of lines instead of one tuple per line.
 
 An included file's lines share the include chain and the file; only the line number differs.
-Building `(*chain, SourceLocation(path, n))` for every output line made a deep corpus spend a
-third of its expansion time (and as much again freeing them) on origins that most commands
-never look at. `Origins` records one run per copied slice and builds an origin when asked.
+`Origins` records one run per copied slice and builds a line's origin when it is asked for, so
+expansion stays linear in the size of the output and most commands, which never look at most
+origins, never build them.
 """
 
 from __future__ import annotations
@@ -13,8 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from itertools import accumulate
 from typing import overload
 
-from mdrun.load.sources import location
-from mdrun.model import Origin
+from mdrun.model import Origin, SourceLocation
 
 Run = tuple[Origin, str, Sequence[int]]
 """Consecutive output lines that share an include chain and a file: (chain, path, line
@@ -52,12 +51,12 @@ class Origins(Sequence[Origin]):
             raise IndexError("origin index out of range")
         run = bisect_right(self._starts, index) - 1
         chain, path, numbers = self._runs[run]
-        return (*chain, location(path, numbers[index - self._starts[run]]))
+        return (*chain, SourceLocation(path, numbers[index - self._starts[run]]))
 
     def __iter__(self) -> Iterator[Origin]:
         for chain, path, numbers in self._runs:
             for number in numbers:
-                yield (*chain, location(path, number))
+                yield (*chain, SourceLocation(path, number))
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Origins | tuple | list):

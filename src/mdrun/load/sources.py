@@ -14,14 +14,6 @@ from typing import NamedTuple
 from mdrun.errors import IncludeError
 from mdrun.model import Origin, SourceLocation
 
-_new_tuple = tuple.__new__
-
-
-def location(path: str, line: int) -> SourceLocation:
-    """`SourceLocation(path, line)` without the keyword-handling constructor, which costs twice
-    as much; origins make one per line they show."""
-    return _new_tuple(SourceLocation, (path, line))
-
 
 def display_path(path: str, cwd: str | None = None) -> str:
     """`path` relative to the working directory when it is below it, else absolute."""

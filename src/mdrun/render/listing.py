@@ -1,7 +1,6 @@
 """`mdrun list`: one aligned plain-text row per block.
 
-Plain string formatting on purpose: `mdrun list` must start fast, and rich alone costs more
-than the whole command's budget.
+Plain string formatting: the table is fixed-width text, so `mdrun list` needs no rich.
 """
 
 from __future__ import annotations

@@ -1,12 +1,8 @@
 """The event loop: one thread, one epoll, every child's output and every signal.
 
-Chosen over asyncio and sh by measurement (bench/bench_supervisor.py): the per-chunk path is
-one `readv` and one log `write` with no transports, protocols, futures or threads in between,
-and one console `write` per wake-up for every stream read in it. With 128 blocks printing 10
-lines/s each, this loop used 2.5 % of a core (2.1 % once wake-ups were 40 ms apart) where a
-bare asyncio loop doing only read + log + console took 14.9 % and honcho 18.5 % (2-core VM,
-same run). What is left is mostly the kernel's: a log write that updates the file's mtime
-costs about 6 us, a pipe read 2-3 us, per line.
+The per-chunk path is one `readv` and one log `write` with no transports, protocols, futures or
+threads in between, and one console `write` per wake-up for every stream read in it; asyncio
+and sh were measured against it (bench/bench_supervisor.py, figures in bench/RESULTS.md).
 Signals (SIGCHLD included) arrive through `signal.set_wakeup_fd`, so a child's exit and
 Ctrl-C wake the same poll.
 """
@@ -36,8 +32,8 @@ _DRAIN_READS = 8  # 2 MiB: more than a pipe (1 MiB) or pty buffer holds
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 _PERIOD = 0.25
 _MIN_WAKE_GAP = 0.04
-"""With many streams, the least time between wake-ups: within the ~50 ms a partial line may
-wait. 128 blocks at 10 lines/s cost 2.5 % of a core with 20 ms, 2.1 % with 40 ms."""
+"""With many streams, the least time between wake-ups, so that one wake-up serves several
+streams; it stays within the time a partial line may wait anyway."""
 _MANY_STREAMS = 16
 _MAX_POLL = 1.0
 """Longest sleep without a deadline: a safety net should a SIGCHLD ever be coalesced away."""
@@ -151,7 +147,7 @@ class Loop:
         while not manager.done:
             self._iterate(deadline)
             # Timers are scanned only when one is due or the manager heard of something:
-            # with 128 blocks, scanning per output chunk would cost more than the output.
+            # with many blocks, scanning per output chunk would cost more than the output.
             if self._touched or (deadline is not None and time.monotonic() >= deadline):
                 self._touched = False
                 manager.on_tick()
@@ -176,9 +172,9 @@ class Loop:
         self.console.flush()
         now = time.monotonic()
         if len(self.readers) > _MANY_STREAMS and now - self._last_wake < _MIN_WAKE_GAP:
-            # Many blocks: let output accumulate so one wake-up serves several streams. With
-            # 128 blocks a wake-up costs more than the bytes it moves; with a few blocks
-            # nothing is delayed (the latency target is for those).
+            # Many blocks: let output accumulate so one wake-up serves several streams, since
+            # then a wake-up costs more than the bytes it moves; with a few blocks nothing is
+            # delayed (the latency target is for those).
             time.sleep(_MIN_WAKE_GAP - (now - self._last_wake))
             now = time.monotonic()
         limit = max(0.0, min(self._next_period - now, _MAX_POLL))
