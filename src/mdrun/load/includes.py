@@ -27,7 +27,7 @@ from mdrun.load.markers import (
 )
 from mdrun.load.origins import Origins, Run
 from mdrun.load.roots import Roots, make_source, read_source
-from mdrun.load.sources import Source, display_path, paused_gc
+from mdrun.load.sources import Source, display_path
 from mdrun.model import LoadOptions, Origin, SourceLocation
 
 MAX_DEPTH = 64
@@ -246,8 +246,7 @@ def expand_text(
     expander = Expander(path, options)
     key = os.path.realpath(path)
     source = Source(key, display_path(path, expander.roots.cwd), text.split("\n"))
-    with paused_gc():
-        expander.expand(source, path, first_line=first_line)
+    expander.expand(source, path, first_line=first_line)
     if not expander.lines:
         expander.runs.append(((), source.shown, (first_line,)))
     return "\n".join(expander.lines), Origins(expander.runs)

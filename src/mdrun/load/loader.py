@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from mdrun.errors import IncludeError, UsageError
 from mdrun.load.includes import Expander
 from mdrun.load.origins import Origins
-from mdrun.load.sources import Source, decode, display_path, paused_gc
+from mdrun.load.sources import Source, decode, display_path
 from mdrun.model import Document, LoadOptions, Origin, SourceLocation
 
 if TYPE_CHECKING:
@@ -23,8 +23,7 @@ def load_document(path: str, options: LoadOptions) -> Document:
     if os.path.isdir(path):
         raise UsageError(f"{path} is a directory, not a runbook")
     expander = Expander(path, options)
-    with paused_gc():
-        head = _load_into(expander, path, ())
+    head = _load_into(expander, path, ())
     if not expander.lines:
         # Everything expanded to nothing: "" is still one (empty) line, and it needs an origin.
         expander.runs.append(((), display_path(path, expander.roots.cwd), (1,)))

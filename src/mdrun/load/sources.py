@@ -5,10 +5,7 @@
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import os
-from collections.abc import Iterator
 from typing import NamedTuple
 
 from mdrun.errors import IncludeError
@@ -65,25 +62,3 @@ class Source(NamedTuple):
     """Fetched over https; its own local includes are ignored, as pymdownx does."""
     marked: bool = True
     """Whether any line may hold a marker (contains `8<`); False lets expansion copy it whole."""
-
-
-@contextlib.contextmanager
-def paused_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building origins.
-
-    Expansion makes a dozen container objects per included file and no reference cycles; left
-    on, the collector rescans the growing heap over and over (a sixth of the time on a
-    10,000-file corpus) for nothing.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if gc.get_freeze_count() == 0:
-            # Move the new objects straight to the oldest generation (two list splices), so
-            # re-enabling does not start with a scan of everything expansion just made.
-            gc.freeze()
-            gc.unfreeze()
-        if was_enabled:
-            gc.enable()
