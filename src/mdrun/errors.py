@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
+import traceback
 from collections.abc import Iterator
 from typing import TextIO
 
@@ -87,8 +88,4 @@ def error_handler(verbose: bool = False, stream: TextIO | None = None) -> Iterat
 
 
 def _print_traceback(out: TextIO) -> None:
-    # Imported here: `traceback` (with linecache and tokenize) costs every command ~3 ms at
-    # start, and only --verbose failures print one.
-    import traceback
-
     traceback.print_exc(file=out)

@@ -8,6 +8,7 @@ explicit `name=`, else the block's first comment, else the nearest heading, else
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from mdrun.blocks.attributes import parse_info
 from mdrun.blocks.fences import Fence, fences
@@ -24,8 +25,6 @@ _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 def slugify(text: str) -> str:
     """`Wait for the job!` → `wait-for-the-job`: lowercase ascii, `-` separated, ≤ 40 chars."""
     if not text.isascii():
-        import unicodedata  # only needed for non-ascii text
-
         text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     slug = _NOT_SLUG.sub("-", text.lower()).strip("-")
     if len(slug) > MAX_SLUG:

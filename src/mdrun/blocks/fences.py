@@ -7,10 +7,9 @@ strips a list item's indentation or a blockquote's `>` from the content.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
-if TYPE_CHECKING:
-    from markdown_it import MarkdownIt
+from markdown_it import MarkdownIt
 
 
 class Fence(NamedTuple):
@@ -46,23 +45,14 @@ def _count_lines(content: str) -> int:
     return content.count("\n") + (1 if content and not content.endswith("\n") else 0)
 
 
-_parser: MarkdownIt | None = None
-
-
-def _get_parser() -> MarkdownIt:
-    global _parser
-    if _parser is None:
-        from markdown_it import MarkdownIt
-
-        # Only block structure matters: skipping inline parsing (emphasis, links...) halves
-        # the parse time, and headings keep their raw source text in `inline.content`.
-        _parser = MarkdownIt("commonmark").disable(["inline", "text_join"])
-    return _parser
+_PARSER = MarkdownIt("commonmark").disable(["inline", "text_join"])
+"""Only block structure matters: inline parsing (emphasis, links...) is off, and headings keep
+their raw source text in `inline.content`."""
 
 
 def fences(text: str) -> list[Fence]:
     """Every fenced code block of `text` (backticks or tildes), in document order."""
-    tokens = _get_parser().parse(text)
+    tokens = _PARSER.parse(text)
     found: list[Fence] = []
     heading: str | None = None
     for i, token in enumerate(tokens):

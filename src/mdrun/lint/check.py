@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 
+from mdrun.blocks.extract import load_runbook
 from mdrun.errors import MdrunError
 from mdrun.lint import Finding
 from mdrun.lint.inputs import find_dead_guards
@@ -35,8 +36,6 @@ def check_runbook(path: str, options: LoadOptions, use_shellcheck: bool = True) 
 
     A runbook that cannot be opened at all (missing, a directory) is a usage error and raises;
     anything wrong inside it is a finding."""
-    from mdrun.blocks.extract import load_runbook
-
     if not os.path.isfile(path):
         load_runbook(path, options)  # raises the loader's own UsageError
     try:

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 
 from mdrun.lint import Finding
 from mdrun.model import EnvValue, Runbook, SourceLocation
+from mdrun.plan.planner import plan
 
 GUARD, SHAPE = "MD002", "MD006"
 MAX_COMBINATIONS = 256
@@ -91,8 +92,6 @@ def _describe(choices: Choices) -> str:
 
 def find_dead_guards(runbook: Runbook) -> list[Finding]:
     """Blocks that every combination of the declared inputs skips."""
-    from mdrun.plan.planner import plan
-
     choices, findings = declared_inputs(runbook)
     if choices is None:
         return findings

@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 
 from mdrun.lint import Finding
+from mdrun.load.sources import display_path
 from mdrun.model import Document, Origin, SourceLocation
 
 CODE = "MD005"
@@ -65,8 +66,6 @@ def find_mojibake_in_file(path: str) -> list[Finding]:
             text = handle.read()
     except (OSError, UnicodeDecodeError):
         return []
-    from mdrun.load.sources import display_path
-
     shown = display_path(path)  # the loader's spelling, so that findings sort together
     origins = tuple((SourceLocation(shown, n),) for n in range(1, text.count("\n") + 2))
     return _scan(text, origins)

@@ -28,6 +28,7 @@ from mdrun.load.markers import (
 from mdrun.load.origins import Origins, Run
 from mdrun.load.roots import Roots, make_source, read_source
 from mdrun.load.sources import Source, display_path
+from mdrun.load.urls import fetch
 from mdrun.model import LoadOptions, Origin, SourceLocation
 
 MAX_DEPTH = 64
@@ -200,8 +201,6 @@ class Expander:
             raise IncludeError(f"{url}: URL includes need --allow-url", loc, ctx.chain)
         source = self._files.get(url)
         if source is None:
-            from mdrun.load.urls import fetch
-
             source = self._files[url] = fetch(url, self.options, loc, ctx.chain)
         return source
 

@@ -6,16 +6,13 @@ This and `mdrun.load.sources` are the only modules that read runbook files.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
 
 from mdrun.errors import IncludeError, UsageError
+from mdrun.load.frontmatter import NONE, Frontmatter, split_frontmatter
 from mdrun.load.includes import Expander
 from mdrun.load.origins import Origins
 from mdrun.load.sources import Source, decode, display_path
 from mdrun.model import Document, LoadOptions, Origin, SourceLocation
-
-if TYPE_CHECKING:
-    from mdrun.load.frontmatter import Frontmatter
 
 
 def load_document(path: str, options: LoadOptions) -> Document:
@@ -51,8 +48,6 @@ def _read(path: str, shown: str, chain: Origin) -> str:
 
 def _load_into(expander: Expander, path: str, chain: Origin) -> Frontmatter:
     """Append the runbook at `path` (imports first) to the expander's output."""
-    from mdrun.load.frontmatter import NONE, split_frontmatter
-
     shown = display_path(path, expander.roots.cwd)
     lines = _read(path, shown, chain).split("\n")
     head = split_frontmatter(lines, shown) if lines[0].startswith("---") else NONE

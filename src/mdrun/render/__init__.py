@@ -1,7 +1,8 @@
 """Renderers: draw a `Plan` (text, markdown, json, sh) or a block listing; compute nothing.
 
-This package is imported by `mdrun list` through `render.listing`, so it must stay cheap:
-rich and jinja2 are imported only inside the renderer that needs them.
+`render_plan` imports the renderer of the format asked for, and only that one: it is the
+render stage's one lazy import, so that `mdrun plan` (text) and `mdrun list` (through
+`render.listing`) load neither jinja2 nor the other renders.
 
 The helpers below are shared by the four plan renders so that they agree on what is shown,
 and above all on what is redacted.
@@ -9,15 +10,11 @@ and above all on what is redacted.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 from mdrun.model import Environment, EnvValue, Plan
 from mdrun.redact import REDACTED, is_secret, scrub, secret_values
-
-if TYPE_CHECKING:
-    import jinja2
 
 __all__ = ["FORMATS", "REDACTED", "is_secret", "render_plan"]
 
@@ -127,21 +124,3 @@ def counts(plan: Plan) -> dict[str, int]:
 def with_newline(body: str) -> str:
     """`body` ending with a newline (an empty body stays empty), ready to paste before a closer."""
     return body if not body or body.endswith("\n") else body + "\n"
-
-
-@functools.lru_cache(maxsize=1)
-def templates() -> jinja2.Environment:
-    """The Jinja2 environment for templates/*.j2, built once per process.
-
-    Autoescape is off: the outputs are Markdown and bash, not HTML. Each template makes its own
-    insertions safe (longer fences, shlex quoting)."""
-    import jinja2
-
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("mdrun.render", "templates"),
-        autoescape=False,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        undefined=jinja2.StrictUndefined,
-    )

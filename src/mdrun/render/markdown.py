@@ -16,9 +16,9 @@ from mdrun.render import (
     planned_environment,
     scrubber,
     shown_variables,
-    templates,
     with_newline,
 )
+from mdrun.render.jinja import templates
 from mdrun.render.plan_json import block_dict, option_words
 
 _FENCE_OPEN = re.compile(r"^\s{0,3}(`{3,}|~{3,})")

@@ -18,9 +18,9 @@ from mdrun.render import (
     counts,
     is_secret,
     scrubber,
-    templates,
     with_newline,
 )
+from mdrun.render.jinja import templates
 
 DEFAULT_GRACE = 5
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")

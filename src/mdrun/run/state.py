@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from mdrun.model import Plan, PlannedBlock
+from mdrun.model import Plan, PlannedBlock, format_origin
 from mdrun.run.handoff import ShellState
 from mdrun.run.manifest import BlockRecord
 from mdrun.run.process import ChildSpec
@@ -244,6 +244,4 @@ class RunState:
 
 
 def _origin(planned: PlannedBlock) -> str:
-    from mdrun.model import format_origin
-
     return format_origin(planned.block.origin)

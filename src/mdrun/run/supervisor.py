@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from mdrun.errors import UsageError
 from mdrun.model import Plan
 from mdrun.redact import secret_values
+from mdrun.run.live import LiveArea, print_summary
 from mdrun.run.loop import Loop
 from mdrun.run.manager import Manager
 from mdrun.run.manifest import BlockRecord, write_manifest
@@ -220,8 +221,6 @@ def _run(
         code = 1
     console.flush()
     if options.summary:
-        from mdrun.run.live import print_summary
-
         print_summary(manager.records.values(), options.console_fd, colour)
     return code
 
@@ -237,8 +236,6 @@ def _update(records: Iterable[BlockRecord], loop: Loop) -> None:
 def _attach_live(
     loop: Loop, console: ConsoleOut, manager: Manager, secrets: tuple[str, ...], colour: bool
 ) -> None:
-    from mdrun.run.live import LiveArea
-
     area = LiveArea(lambda: manager.records.values(), loop.logs, secrets, colour, console.fd)
     console.before_flush, console.after_flush = area.erase, area.draw
 
