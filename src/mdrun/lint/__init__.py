@@ -6,14 +6,14 @@ installed, reads block bodies on its stdin): nothing from the runbook is ever ex
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from mdrun.model import Block, Origin, SourceLocation
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class Finding:
-    """One problem found in a runbook, printed as `path:line: code: message`."""
+class Finding(NamedTuple):
+    """One problem found in a runbook, printed as `path:line: code: message`; findings sort by
+    file, then line."""
 
     path: str
     """The file to fix (the innermost file of the include chain)."""

@@ -13,7 +13,7 @@ import os
 import shlex
 import shutil
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # Written last: a dump cut short (the block killed during its EXIT trap) lacks it and is ignored.
 _END = "__mdrun_state_end__"
@@ -22,8 +22,7 @@ _END = "__mdrun_state_end__"
 _BASH_OWNED = frozenset({"SHLVL", "_", "OLDPWD"})
 
 
-@dataclass(frozen=True, slots=True)
-class ShellState:
+class ShellState(NamedTuple):
     """What one sync block leaves to the next."""
 
     env: Mapping[str, str]

@@ -15,7 +15,7 @@ import subprocess
 import sys
 import termios
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from mdrun.run.handoff import ShellState, read_state, wrapper_script
 from mdrun.run.watchdog import RUN_ID_VAR
@@ -24,8 +24,7 @@ _PIPE_SIZE = 1 << 20  # fewer wake-ups per megabyte on busy blocks
 _PR_SET_CHILD_SUBREAPER = 36
 
 
-@dataclass(frozen=True, slots=True)
-class ChildSpec:
+class ChildSpec(NamedTuple):
     """Everything needed to start one block once."""
 
     name: str
@@ -44,22 +43,32 @@ class ChildSpec:
     """The block's `when=` condition, checked in the block's own shell before its body."""
 
 
-@dataclass(slots=True)
 class Child:
     """A started block: its process, its group and the fds its output arrives on."""
 
-    pid: int
-    """Process id; also the process group and session id."""
-    streams: list[tuple[int, bool]]
-    """(fd, is_stderr) pairs, non-blocking, read until end of file."""
-    popen: subprocess.Popen[bytes] | None = None
-    """The Popen object, kept so its returncode can be set when the loop reaps the pid."""
-    state_path: str | None = None
-    """Where the wrapper dumps the shell state."""
-    temp_files: list[str] = field(default_factory=list)
-    """Files to remove when the block is done."""
-    skip_path: str | None = None
-    """Created by the wrapper when `when=` was false at run time."""
+    __slots__ = ("pid", "popen", "skip_path", "state_path", "streams", "temp_files")
+
+    def __init__(
+        self,
+        pid: int,
+        streams: list[tuple[int, bool]],
+        popen: subprocess.Popen[bytes] | None = None,
+        state_path: str | None = None,
+        temp_files: list[str] | None = None,
+        skip_path: str | None = None,
+    ) -> None:
+        self.pid = pid
+        """Process id; also the process group and session id."""
+        self.streams = streams
+        """(fd, is_stderr) pairs, non-blocking, read until end of file."""
+        self.popen = popen
+        """The Popen object, kept so its returncode can be set when the loop reaps the pid."""
+        self.state_path = state_path
+        """Where the wrapper dumps the shell state."""
+        self.temp_files = temp_files if temp_files is not None else []
+        """Files to remove when the block is done."""
+        self.skip_path = skip_path
+        """Created by the wrapper when `when=` was false at run time."""
 
     def skipped(self) -> bool:
         """Whether the block's `when=` condition was false, so its body never ran."""

@@ -12,8 +12,7 @@ import os
 import signal
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Literal, NamedTuple, Protocol
 
 from mdrun.model import Plan, PlannedBlock, format_origin
 from mdrun.run.handoff import ShellState
@@ -59,8 +58,7 @@ class UI(Protocol):
     def error(self, text: str) -> None: ...
 
 
-@dataclass(frozen=True, slots=True)
-class Policy:
+class Policy(NamedTuple):
     """Run-wide options the manager needs."""
 
     grace: float = 5.0
@@ -73,18 +71,30 @@ class Policy:
     """First restart delay; doubled per restart, capped at 30 s."""
 
 
-@dataclass(slots=True)
 class Running:
-    """A child the manager started and has not seen exit."""
+    """A child the manager started and has not seen exit; updated as its timeout runs out."""
 
-    planned: PlannedBlock
-    child: ChildLike
-    record: BlockRecord
-    deadline: float | None = None
-    """When `timeout=` expires."""
-    kill_at: float | None = None
-    """When SIGKILL follows the SIGTERM already sent for a timeout."""
-    timed_out: bool = False
+    __slots__ = ("child", "deadline", "kill_at", "planned", "record", "timed_out")
+
+    def __init__(
+        self,
+        planned: PlannedBlock,
+        child: ChildLike,
+        record: BlockRecord,
+        deadline: float | None = None,
+    ) -> None:
+        self.planned = planned
+        """The block, its verdict and planned environment."""
+        self.child = child
+        """The started process."""
+        self.record = record
+        """Its row in run.json and the summary, updated as it runs."""
+        self.deadline = deadline
+        """When `timeout=` expires (monotonic clock), None without a timeout."""
+        self.kill_at: float | None = None
+        """When SIGKILL follows the SIGTERM already sent for a timeout."""
+        self.timed_out = False
+        """Whether its timeout expired (it ends as `timeout`, not `failed`)."""
 
 
 def initial_shell(plan: Plan, environ: dict[str, str], cwd: str) -> ShellState:

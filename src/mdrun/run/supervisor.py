@@ -14,7 +14,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from mdrun.errors import UsageError
 from mdrun.model import Plan
@@ -29,8 +29,7 @@ from mdrun.run.state import Policy, initial_shell
 from mdrun.run.watchdog import Watchdog, run_pids
 
 
-@dataclass(frozen=True, slots=True)
-class RunOptions:
+class RunOptions(NamedTuple):
     """How `mdrun run` runs a plan."""
 
     log_dir: str | None = None
