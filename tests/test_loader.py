@@ -9,7 +9,7 @@ from pathlib import Path
 import markdown
 import pytest
 
-from mdrun.errors import FrontmatterError, IncludeError, MdrunError, UsageError
+from mdrun.errors import FrontmatterError, IncludeError, MdrunError, OutsideRootError, UsageError
 from mdrun.load.loader import load_document
 from mdrun.model import Document, LoadOptions, format_origin
 from tests.conftest import run_mdrun, write_tree
@@ -142,6 +142,15 @@ def test_import_errors(
         return
     with pytest.raises(error, match=message):
         load(tmp_path, monkeypatch, files)
+
+
+def test_an_import_found_only_outside_the_roots_is_refused_not_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_tree(tmp_path, {"book/run.md": "---\nimports: [../lib]\n---\nbody", "lib.md": "x\n"})
+    monkeypatch.chdir(tmp_path / "book")
+    with pytest.raises(OutsideRootError, match=r"run\.md:2: '\.\./lib\.md' resolves to .*lib\.md"):
+        load_document("run.md", LoadOptions())
 
 
 def test_runbook_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -51,6 +51,11 @@ class IncludeError(MdrunError):
     """A `--8<--` include or an `imports:` entry that cannot be resolved."""
 
 
+class OutsideRootError(IncludeError):
+    """An include or import that exists, but only outside the runbook's directory and base
+    paths (without `--allow-outside-root`): a refusal, not a missing file."""
+
+
 class FrontmatterError(MdrunError):
     """YAML frontmatter that does not parse or has the wrong shape."""
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 
-from mdrun.errors import IncludeError, UsageError
+from mdrun.errors import IncludeError, OutsideRootError, UsageError
 from mdrun.load.frontmatter import NONE, Frontmatter, split_frontmatter
 from mdrun.load.includes import Expander
 from mdrun.load.origins import Origins
@@ -79,9 +79,10 @@ def _find_import(expander: Expander, spec: str, including: str, chain: Origin) -
     for name in names:
         try:
             found = expander.roots.find(name, including, where, outer, True).path
-        except IncludeError as exc:
-            if "outside" in exc.message:
-                error = exc  # a refusal says more than "not found"
+        except OutsideRootError as exc:
+            error = exc  # a refusal says more than "not found"
+            continue
+        except IncludeError:
             continue
         if not os.path.isdir(found):
             return found

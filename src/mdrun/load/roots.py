@@ -11,7 +11,7 @@ import re
 import stat
 from typing import NamedTuple
 
-from mdrun.errors import IncludeError
+from mdrun.errors import IncludeError, OutsideRootError
 from mdrun.load.sources import Source, decode, display_path
 from mdrun.model import LoadOptions, Origin, SourceLocation
 
@@ -173,7 +173,7 @@ class Roots:
         if refused is not None and self.allow_outside:
             return refused
         if refused is not None:
-            raise IncludeError(
+            raise OutsideRootError(
                 # The real path: for a symlink, the shown one is the link itself.
                 f"{path!r} resolves to {display_path(refused.real, self.cwd)}, outside the "
                 "runbook's directory and "
