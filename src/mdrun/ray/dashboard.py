@@ -52,11 +52,17 @@ def job_logs(address: str, job_id: str) -> bytes:
     return str(logs).encode()
 
 
-def _status(address: str, job_id: str) -> str | None:
+def _job_info_if_up(address: str, job_id: str) -> dict[str, object] | None:
+    """`job_info`, or None while the dashboard does not answer: it may be restarting, and the
+    callers keep polling until a deadline."""
     try:
-        info = job_info(address, job_id)
+        return job_info(address, job_id)
     except OSError:
-        return None  # the dashboard may be restarting: callers keep polling until a deadline
+        return None
+
+
+def _status(address: str, job_id: str) -> str | None:
+    info = _job_info_if_up(address, job_id)
     return str(info.get("status")) if info else None
 
 
@@ -81,10 +87,7 @@ def _driver_node(address: str, job_id: str, timeout: float) -> str | None:
     """The node running the job's driver, once known; None if the job ended without one."""
     deadline = time.monotonic() + timeout
     while True:
-        try:
-            info = job_info(address, job_id)
-        except OSError:
-            info = None
+        info = _job_info_if_up(address, job_id)
         if info and info.get("driver_node_id"):
             return str(info["driver_node_id"])
         if info and info.get("status") in TERMINAL_STATUSES:

@@ -19,6 +19,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterable
 
 RUN_ID_VAR = "MDRUN_RUN_ID"
 
@@ -52,20 +53,19 @@ def run_pids(run_id: str, parent: int = -1) -> list[int]:
 
 def signal_all(groups: set[int], run_id: str, sig: int) -> int:
     """Send `sig` to the groups and run-id processes; return how many targets were alive."""
-    alive = 0
-    for pgid in groups:
+    return _send(os.killpg, groups, sig) + _send(os.kill, run_pids(run_id), sig)
+
+
+def _send(kill: Callable[[int, int], None], targets: Iterable[int], sig: int) -> int:
+    """How many of `targets` (pids or process groups) `kill` reached with `sig`."""
+    reached = 0
+    for target in targets:
         try:
-            os.killpg(pgid, sig)
-            alive += 1
+            kill(target, sig)
+            reached += 1
         except OSError:
             pass
-    for pid in run_pids(run_id):
-        try:
-            os.kill(pid, sig)
-            alive += 1
-        except OSError:
-            pass
-    return alive
+    return reached
 
 
 def _watch(run_id: str, grace: float, temp_dir: str) -> None:
