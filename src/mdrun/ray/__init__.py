@@ -1,1 +1,5 @@
-"""Ray: following a Ray job's logs and status, as the stream-logs runbook does."""
+"""Ray: following a Ray job's logs and status for the stream-logs runbook, run as
+`python -m mdrun.ray.logs`; `dashboard` speaks to the dashboard's HTTP API.
+
+Not a pipeline stage: nothing else in mdrun imports it.
+"""

@@ -1,6 +1,6 @@
 """What rich draws: the live status area on a TTY and the summary table at the end.
 
-Only these two use rich; block output never goes through it (see printer.py).
+Only these two use rich; block output never goes through it (see output.py).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """`mdrun run`: execute a Plan under supervision and return the run's exit code.
 
 Wiring only: the log directory, the watchdog, the subreaper, the loop and the manager. The
-policy lives in manager.py/runstate.py, the I/O in loop.py/printer.py, processes in process.py.
+policy lives in manager.py/state.py, the I/O in loop.py/output.py, processes in process.py.
 """
 
 from __future__ import annotations

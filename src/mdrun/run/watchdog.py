@@ -1,6 +1,6 @@
 """A watchdog process that stops a run's children when mdrun dies without cleaning up.
 
-mdrun starts this file as a script (`python -S reaper.py RUN_ID GRACE`) in its own session,
+mdrun starts this file as a script (`python -S watchdog.py RUN_ID GRACE TEMP_DIR`) in its own session,
 with the read end of a pipe as stdin. Only mdrun holds the write end, so the kernel closes it
 when mdrun exits for any reason, SIGKILL included. mdrun writes `g PGID` lines for each process
 group it creates and `done` when it has cleaned up itself. On end of file without `done`, the
