@@ -1,0 +1,167 @@
+"""The line-by-line state machine behind `blocks.tabs.containers`.
+
+A stack of open containers (the document itself at the bottom, then tabs and admonitions), each
+with the column its body starts at. A non-blank line closes every container it is not indented
+enough for; inside a fence only that happens (a `===` in a code sample is not a tab).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from mdrun.blocks.tabs import (
+    Admonition,
+    Tab,
+    TabGroup,
+    TabHeader,
+    answers_name,
+    dedent,
+    fence_opener,
+    header,
+    heading_text,
+)
+from mdrun.blocks.tabtitle import group_key, parse_title
+
+
+@dataclass
+class _Group:
+    heading: str | None
+    parent: tuple[_Group, str] | None
+    depth: int
+    tabs: list[_Tab] = field(default_factory=list)
+
+
+@dataclass
+class _Tab:
+    title: str
+    start: int
+    end: int = 0
+    groups: list[_Group] = field(default_factory=list)
+
+
+@dataclass
+class _Frame:
+    col: int
+    """The column this container's body starts at."""
+    tab: _Tab | None = None
+    admonition: Admonition | None = None
+    group: _Group | None = None
+    """For a tab: the group it belongs to."""
+    start: int = 0
+    last: int = -1
+    """The last non-blank line of the body so far."""
+    heading: str | None = None
+    open_group: _Group | None = None
+    """A group directly in this container that a following tab joins."""
+    groups: list[_Group] = field(default_factory=list)
+
+
+def _closes(line: str, opener: str) -> bool:
+    stripped = line.strip()
+    return (
+        len(line) - len(line.lstrip(" ")) < 4
+        and len(stripped) >= len(opener)
+        and re.fullmatch(re.escape(opener[0]) + "+", stripped) is not None
+    )
+
+
+class Scanner:
+    """Feed it the document's lines in order (`line`), then `finish`."""
+
+    def __init__(self, title: str | None) -> None:
+        self.title = title
+        self.stack = [_Frame(col=0)]
+        self.fence: tuple[str, int] | None = None
+        """The open fence's opener and the stack depth it was opened at."""
+        self.admonitions: list[Admonition] = []
+
+    def line(self, index: int, line: str) -> str:
+        """The line as markdown-it should see it."""
+        if not line.strip():
+            return dedent(line, self.stack[-1].col)
+        indent = len(line.expandtabs(4)) - len(line.expandtabs(4).lstrip())
+        while len(self.stack) > 1 and indent < self.stack[-1].col:
+            self._close(self.stack.pop())
+        if self.fence is not None and self.fence[1] > len(self.stack):
+            self.fence = None
+        for frame in self.stack[1:]:
+            frame.last = index
+        top = self.stack[-1]
+        relative = dedent(line, top.col)
+        if self.fence is not None:
+            if _closes(relative, self.fence[0]):
+                self.fence = None
+            return relative
+        found = header(relative.lstrip(" "))
+        # Deeper than its level, a header still opens a container (madwizard: a list item's
+        # admonition); its body starts at the next multiple of four.
+        col = (indent // 4 + 1) * 4
+        if isinstance(found, TabHeader):
+            self._open_tab(index, found.title, found.new_group, top, col)
+            return ""
+        top.open_group = None
+        if found is not None:
+            admonition = found._replace(start=index, end=index + 1)
+            self.stack.append(_Frame(col=col, admonition=admonition, start=index))
+            return ""
+        if indent - top.col >= 4:
+            return relative
+        if (heading := heading_text(relative)) is not None:
+            top.heading = heading
+        elif (opener := fence_opener(relative)) is not None:
+            self.fence = (opener, len(self.stack))
+        return relative
+
+    def _open_tab(self, index: int, title: str, new_set: bool, top: _Frame, col: int) -> None:
+        group = top.open_group
+        if group is None or new_set:
+            heading, parent = self._naming()
+            group = _Group(heading, parent, depth=len(self.stack) - 1)
+            top.groups.append(group)
+        tab = _Tab(title, index)
+        group.tabs.append(tab)
+        top.open_group = group
+        self.stack.append(_Frame(col=col, tab=tab, group=group, start=index))
+
+    def _naming(self) -> tuple[str | None, tuple[_Group, str] | None]:
+        """What names a new group: a heading in its tab (or the document), else that tab."""
+        for frame in reversed(self.stack):
+            if frame.heading is not None:
+                return frame.heading, None
+            if frame.tab is not None and frame.group is not None:
+                return None, (frame.group, parse_title(frame.tab.title).title)
+        return None, None
+
+    def _close(self, frame: _Frame) -> None:
+        end = max(frame.last, frame.start) + 1
+        if frame.tab is not None:
+            frame.tab.end = end
+            frame.tab.groups = frame.groups
+        elif frame.admonition is not None:
+            self.admonitions.append(frame.admonition._replace(end=end))
+            # a group directly in an admonition belongs to the container around it
+            self.stack[-1].groups.extend(frame.groups)
+
+    def finish(self) -> tuple[tuple[TabGroup, ...], tuple[Admonition, ...]]:
+        """Close what is still open; the outermost groups and every admonition."""
+        while len(self.stack) > 1:
+            self._close(self.stack.pop())
+        groups = tuple(self._freeze(g) for g in self.stack[0].groups)
+        return groups, tuple(sorted(self.admonitions, key=lambda a: a.start))
+
+    def _freeze(self, group: _Group, names: dict[int, str] | None = None) -> TabGroup:
+        names = {} if names is None else names
+        titles = [parse_title(t.title).title for t in group.tabs]
+        if group.heading is not None:
+            name = group.heading
+        elif group.parent is not None:
+            name = f"{names.get(id(group.parent[0]), '?')} > {group.parent[1]}"
+        else:
+            name = self.title or answers_name(titles)
+        names[id(group)] = name
+        tabs = tuple(
+            Tab(t.title, t.start, t.end, tuple(self._freeze(g, names) for g in t.groups))
+            for t in group.tabs
+        )
+        return TabGroup(group_key(titles), name, tabs, group.depth)
