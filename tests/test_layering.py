@@ -10,7 +10,7 @@ import pytest
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "mdrun"
 CORE = {"mdrun", "mdrun.errors", "mdrun.model", "mdrun.redact"}
-PIPELINE = ("load", "blocks", "shell", "plan")
+PIPELINE = ("load", "blocks", "shell", "choices", "plan")
 
 
 def _module(path: Path) -> str:
@@ -73,7 +73,7 @@ def test_the_stages_import_only_what_comes_before_them() -> None:
 
 def test_the_source_tree_is_the_pipeline() -> None:
     folders = {p.name for p in SRC.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
-    assert {"load", "blocks", "shell", "plan", "render", "lint", "run"} <= folders
+    assert {"load", "blocks", "shell", "choices", "plan", "render", "lint", "run"} <= folders
 
 
 @pytest.mark.parametrize(
@@ -83,6 +83,9 @@ def test_the_source_tree_is_the_pipeline() -> None:
         ("mdrun.run.supervisor", "mdrun.load.loader", "run/ uses only the core records"),
         ("mdrun.load.loader", "mdrun.run.process", "load/ cannot use a later stage"),
         ("mdrun.shell.parse", "mdrun.plan.flowstate", "shell/ comes before plan/"),
+        ("mdrun.choices.groups", "mdrun.plan.planner", "choices/ comes before plan/"),
+        ("mdrun.blocks.tabs", "mdrun.choices.groups", "blocks/ comes before choices/"),
+        ("mdrun.run.loop", "mdrun.choices.prompt", "run/ uses only the core records"),
         ("mdrun.lint.check", "mdrun.cli", "nothing imports the command line"),
         ("mdrun.model", "mdrun.load.sources", "the core imports no stage"),
     ],

@@ -194,3 +194,54 @@ class Plan(NamedTuple):
     """Every block in document order, skipped ones included."""
     initial_env: Environment
     """The environment given to the run: process environment, `--env-file`, then `-e`."""
+
+
+# --- Choices: the questions a guidebook asks (pymdownx tab groups) and their answers ----------
+
+ChoiceKind = Literal["select", "multi", "form", "dynamic"]
+AnswerSource = Literal["flag", "environment", "profile", "apriori", "prompt"]
+
+ChoicePath = tuple[tuple[str, str], ...]
+"""The questions a block sits under, outermost first: (question id, answer name) for each
+enclosing tab. A block outside every tab has the empty path."""
+
+
+class ChoiceGroup(NamedTuple):
+    """One question: a group of tabs, each an answer."""
+
+    id: str
+    """The key answers are stored under, madwizard's own (`kubernetes/kubectl`,
+    `madwizard/apriori/platform`, `…_1` for a file's second question), so its profiles and
+    `--assert` lines carry over."""
+    key: str
+    """madwizard's group: the answers' names joined with `####` (or its apriori key)."""
+    name: str
+    """A readable name: the heading the question sits under."""
+    options: tuple[str, ...]
+    """The answers' names in tab order (canonical for aprioris: `Darwin`, `Linux`)."""
+    kind: ChoiceKind = "select"
+    """`select` one tab, `multi` several, `form` a value for each tab, `dynamic` one of the lines
+    a command prints."""
+    defaults: tuple[str | None, ...] = ()
+    """Forms: each field's `[default: …]`, in tab order."""
+    command: str | None = None
+    """Dynamic: the command whose output lines are the answers (run only by `mdrun run`)."""
+    env_key: str | None = None
+    """Dynamic: an environment variable that answers the question when set."""
+    message: str | None = None
+    """Dynamic: what the lines are (`Ray Runs`)."""
+
+
+class Answer(NamedTuple):
+    """The answer to one question, and where it came from."""
+
+    id: str
+    """The question's `ChoiceGroup.id`."""
+    value: str
+    """The chosen answer's name (for a dynamic question, the chosen line)."""
+    source: AnswerSource
+    """`flag` (`--choose`), `environment`, `profile`, `apriori` (this machine) or `prompt`."""
+    detail: str = ""
+    """Which flag, variable, profile or fact: `--choose kubectl=Linux`, `$JOB_ID`, `default`."""
+    fields: tuple[tuple[str, str], ...] = ()
+    """Forms: (field, value) for each field, in tab order."""

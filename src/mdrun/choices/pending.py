@@ -1,0 +1,100 @@
+"""Which questions still need an answer, and the message that names them when no one can answer.
+
+A question is reached when every answer on its path chose the tab it sits in: a nested question
+under an unchosen tab is never asked, and one under an unanswered question waits for it.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from collections.abc import Mapping, Sequence
+
+from mdrun.choices.dynamic import describe, tab_for
+from mdrun.choices.groups import Question
+from mdrun.errors import MdrunError
+from mdrun.model import Answer, ChoiceGroup, ChoicePath
+
+
+class UnansweredError(MdrunError):
+    """Questions without answers and no terminal to ask them on: exit 2 before anything runs."""
+
+
+def chose(group: ChoiceGroup, answer: Answer, option: str) -> bool:
+    """Whether `answer` selects the tab named `option` of `group`."""
+    if group.kind == "form":
+        return True  # a form's tabs all run, each with its own value
+    if group.kind == "multi":
+        try:
+            picked = json.loads(answer.value)
+        except ValueError:
+            picked = [answer.value]
+        return option in picked if isinstance(picked, list) else False
+    return tab_for(group, answer.value) == option
+
+
+def reached(
+    path: ChoicePath, groups: Mapping[str, ChoiceGroup], answers: Mapping[str, Answer]
+) -> bool:
+    """Whether the answers so far lead to a block or question with this choice path."""
+    for qid, option in path:
+        answer = answers.get(qid)
+        if answer is None or qid not in groups or not chose(groups[qid], answer, option):
+            return False
+    return True
+
+
+def pending(asked: Sequence[Question], answers: Mapping[str, Answer]) -> list[Question]:
+    """The reached, unanswered questions, each once, in document order."""
+    groups = {q.group.id: q.group for q in asked}
+    out: dict[str, Question] = {}
+    for question in asked:
+        qid = question.group.id
+        if qid not in answers and qid not in out and reached(question.path, groups, answers):
+            out[qid] = question
+    return list(out.values())
+
+
+def choose_line(group: ChoiceGroup) -> str:
+    """The `--choose` flag(s) that answer `group`, with a placeholder or its first answer."""
+    if group.kind == "form":
+        flags = [
+            "--choose " + shlex.quote(f"{field}={default or 'VALUE'}")
+            for field, default in zip(group.options, group.defaults, strict=False)
+        ]
+        return " ".join(flags)
+    value = "LINE" if group.kind == "dynamic" else group.options[0]
+    return f"--choose {shlex.quote(f'{group.id}={value}')}"
+
+
+def _answers_text(group: ChoiceGroup) -> str:
+    if group.kind == "dynamic":
+        return describe(group)
+    if group.kind == "form":
+        return "values for " + ", ".join(
+            f"{o} [default: {d}]" if d else o
+            for o, d in zip(group.options, group.defaults, strict=False)
+        )
+    return "one of " + ", ".join(group.options)
+
+
+def unanswered_message(waiting: Sequence[Question]) -> str:
+    """What to pass to answer each waiting question (shown instead of a prompt)."""
+    count = len(waiting)
+    head = "1 question has" if count == 1 else f"{count} questions have"
+    lines = [f"{head} no answer and there is no terminal to ask on:"]
+    for question in waiting:
+        group = question.group
+        lines.append(f'  "{group.name}" ({group.id}): {_answers_text(group)}')
+        lines.append(f"      {choose_line(group)}")
+        if group.env_key:
+            lines.append(f"      or set {group.env_key}")
+    lines.append("(answers can lead to further questions; --profile NAME keeps them)")
+    return "\n".join(lines)
+
+
+def require_answers(asked: Sequence[Question], answers: Mapping[str, Answer]) -> None:
+    """Raise `UnansweredError` naming the reached questions that have no answer."""
+    waiting = pending(asked, answers)
+    if waiting:
+        raise UnansweredError(unanswered_message(waiting))

@@ -1,0 +1,134 @@
+"""Asking on a terminal: an arrow-key select list for a question, a text field for a form field.
+
+The terminal is put in raw mode only while a prompt reads keys, and restored whatever happens.
+Ctrl-C (or Ctrl-D) at a prompt raises `KeyboardInterrupt`, which `errors.error_handler` turns
+into exit 130; prompts come before any block starts, so nothing has been started then.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import select
+import termios
+import tty
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Protocol
+
+UP = ("\x1b[A", "\x1bOA", "k")
+DOWN = ("\x1b[B", "\x1bOB", "j")
+ENTER = ("\r", "\n")
+INTERRUPT = ("\x03", "\x04")
+BACKSPACE = ("\x7f", "\x08")
+
+
+class Prompter(Protocol):
+    """What asking needs: pick one of several answers, or type a value."""
+
+    def select(self, question: str, options: Sequence[str]) -> int:
+        """The index of the answer picked."""
+
+    def text(self, question: str, default: str | None) -> str:
+        """The value typed (the default when nothing is)."""
+
+
+def interactive() -> bool:
+    """Whether a person can be asked: stdin and stderr are terminals."""
+    return os.isatty(0) and os.isatty(2)
+
+
+class TerminalPrompter:
+    """Prompts on a terminal: keys read from `in_fd`, drawn on `out_fd` (stdin, stderr)."""
+
+    def __init__(self, in_fd: int = 0, out_fd: int = 2) -> None:
+        self.in_fd = in_fd
+        self.out_fd = out_fd
+        self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
+
+    def _write(self, text: str) -> None:
+        os.write(self.out_fd, text.replace("\n", "\r\n").encode())
+
+    @contextmanager
+    def _raw(self) -> Iterator[None]:
+        saved = termios.tcgetattr(self.in_fd)
+        tty.setraw(self.in_fd, termios.TCSANOW)
+        try:
+            self._write("\x1b[?25l")  # hide the cursor while drawing
+            yield
+        finally:
+            self._write("\x1b[?25h")
+            termios.tcsetattr(self.in_fd, termios.TCSADRAIN, saved)
+
+    def _key(self) -> str:
+        """One key: a character, or a whole escape sequence (arrows)."""
+        first = os.read(self.in_fd, 1)
+        if first != b"\x1b":
+            return self._decoder.decode(first) or self._key()
+        seq = first
+        while len(seq) < 3 and select.select([self.in_fd], [], [], 0.05)[0]:
+            seq += os.read(self.in_fd, 1)
+        return seq.decode("ascii", "replace")
+
+    def select(self, question: str, options: Sequence[str]) -> int:
+        """Draw the list, move with ↑/↓ (or k/j, or a digit), pick with Enter."""
+        current = 0
+        with self._raw():
+            self._write(f"? {question}\n")
+            self._draw(options, current, first=True)
+            while (key := self._key()) not in ENTER:
+                current = _move(key, current, len(options))
+                self._draw(options, current)
+            self._clear(len(options) + 1)
+        self._write(f"? {question}: {options[current]}\n")
+        return current
+
+    def _draw(self, options: Sequence[str], current: int, first: bool = False) -> None:
+        if not first:
+            self._write(f"\x1b[{len(options)}A")
+        for i, option in enumerate(options):
+            mark = "\x1b[1;36m>" if i == current else " "
+            self._write(f"\r\x1b[2K{mark} {option}\x1b[0m\n")
+
+    def _clear(self, lines: int) -> None:
+        self._write(f"\x1b[{lines}A\r\x1b[J")
+
+    def text(self, question: str, default: str | None) -> str:
+        """A one-line field; Enter with nothing typed takes the default."""
+        hint = f" [{default}]" if default else ""
+        typed = ""
+        with self._raw():
+            self._write(f"? {question}{hint}: ")
+            while (key := self._key()) not in ENTER:
+                typed = self._edit(typed, key)
+            self._write("\r\x1b[2K")
+        value = typed or (default or "")
+        self._write(f"? {question}: {value}\n")
+        return value
+
+    def _edit(self, typed: str, key: str) -> str:
+        if key in INTERRUPT:
+            raise KeyboardInterrupt
+        if key in BACKSPACE and typed:
+            self._write("\b \b")
+            return typed[:-1]
+        if key.isprintable() and not key.startswith("\x1b"):
+            self._write(key)
+            return typed + key
+        return typed
+
+
+def _move(key: str, current: int, count: int) -> int:
+    if key in INTERRUPT:
+        raise KeyboardInterrupt
+    if key in UP:
+        return (current - 1) % count
+    if key in DOWN:
+        return (current + 1) % count
+    if key.isdigit() and 1 <= int(key) <= count:
+        return int(key) - 1
+    return current
+
+
+PromptFactory = Callable[[], Prompter]
+"""Makes the prompter when one is needed (tests give their own)."""

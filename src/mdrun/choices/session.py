@@ -1,0 +1,90 @@
+"""The one call a command makes: answers from everywhere, then prompts (or exit 2), then saved.
+
+`settle` is what `mdrun run` calls before its first block, and what `plan` calls without a
+prompter or a runner (plan asks no one and runs nothing: its unanswered questions stay open and
+its dynamic ones show their command).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from mdrun.choices import profiles
+from mdrun.choices.answers import Assertion, resolve, unmatched
+from mdrun.choices.aprioris import Host
+from mdrun.choices.dynamic import Runner, answers_of
+from mdrun.choices.groups import Question
+from mdrun.choices.pending import pending, require_answers
+from mdrun.choices.prompt import Prompter
+from mdrun.errors import UsageError
+from mdrun.model import Answer, ChoiceGroup
+
+
+def ask_one(
+    group: ChoiceGroup, prompter: Prompter, env: Mapping[str, str], runner: Runner | None
+) -> Answer:
+    """Ask one question; a dynamic one runs its command first (so `runner` is needed)."""
+    title = f"{group.name} ({group.id})" if group.name != group.id else group.name
+    if group.kind == "form":
+        fields = tuple(
+            (field, prompter.text(f"{group.name}: {field}", default))
+            for field, default in zip(group.options, group.defaults, strict=False)
+        )
+        return Answer(group.id, "", "prompt", "asked", fields)
+    options = group.options
+    if group.kind == "dynamic":
+        if runner is None:
+            raise UsageError(
+                f"{group.name}: its answers come from a command, which is not run here"
+            )
+        options = answers_of(group, env, runner)
+    return Answer(group.id, options[prompter.select(title, options)], "prompt", "asked")
+
+
+def ask(
+    asked: Sequence[Question],
+    answers: Mapping[str, Answer],
+    prompter: Prompter,
+    env: Mapping[str, str],
+    runner: Runner | None = None,
+) -> dict[str, Answer]:
+    """Ask every reached, unanswered question in document order (answers may reach more)."""
+    known = dict(answers)
+    while waiting := pending(asked, known):
+        group = waiting[0].group
+        known[group.id] = ask_one(group, prompter, env, runner)
+    return known
+
+
+def settle(
+    asked: Sequence[Question],
+    given: Sequence[Assertion] = (),
+    env: Mapping[str, str] | None = None,
+    profile: str | None = None,
+    host: Host | None = None,
+    prompter: Prompter | None = None,
+    runner: Runner | None = None,
+) -> dict[str, Answer]:
+    """Every answer a run needs, by question id.
+
+    From `--choose` (`given`), the environment, the saved `profile`, this `host` (None: no
+    aprioris), then the `prompter`. Without a prompter, unanswered questions raise
+    `UnansweredError` (exit 2) naming each and the `--choose` to pass. With a `profile`, the
+    answers are saved to it. A `--choose` naming no question is an error (exit 2).
+    """
+    env = {} if env is None else env
+    groups = list({q.group.id: q.group for q in asked}.values())
+    if stray := unmatched(given, groups):
+        names = "; ".join(f'"{g.name}" ({g.id})' for g in groups) or "none"
+        raise UsageError(
+            f"{stray[0].flag} names no question of this guidebook; its questions: {names}"
+        )
+    saved = profiles.load(profile, env) if profile else None
+    answers = resolve(groups, given, env, saved.choices if saved else None, host, profile or "")
+    if prompter is None:
+        require_answers(asked, answers)
+    else:
+        answers = ask(asked, answers, prompter, env, runner)
+    if profile:
+        profiles.save(profile, answers.values(), env)
+    return answers
