@@ -1,0 +1,222 @@
+"""Prompts on a real pseudo-terminal: arrow keys and Enter pick, Ctrl-C exits 130, a profile
+replays the answers without asking, and off a terminal the questions are named (exit 2)."""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+DRIVER = """
+import json, os, sys
+from mdrun.blocks.fences import fences
+from mdrun.blocks.tabs import containers
+from mdrun.choices.answers import parse_choose
+from mdrun.choices.groups import questions
+from mdrun.choices.prompt import TerminalPrompter, interactive
+from mdrun.choices.session import settle
+from mdrun.errors import error_handler
+
+found = containers(open(sys.argv[1]).read())
+asked = questions(found, [f.start for f in fences(found.text)]).asked
+with error_handler():
+    answers = settle(
+        asked,
+        [parse_choose(a) for a in sys.argv[3:]],
+        env=dict(os.environ),
+        profile=sys.argv[2] or None,
+        prompter=TerminalPrompter() if interactive() else None,
+    )
+    print("ANSWERS " + json.dumps({k: [a.value, a.source, dict(a.fields)] for k, a in answers.items()}))
+"""
+
+GUIDE = """# Where Ray runs
+
+=== "Run Locally"
+    ```shell
+    echo local
+    ```
+
+=== "Run on Kubernetes"
+    ```shell
+    echo k8s
+    ```
+
+    === "dev"
+        ```shell
+        echo dev
+        ```
+    === "prod"
+        ```shell
+        echo prod
+        ```
+
+## Resources
+
+=== "CPUs [default: 1]"
+    ```shell
+    export CPUS=${choice}
+    ```
+=== "GPUs [default: 0]"
+    ```shell
+    export GPUS=${choice}
+    ```
+"""
+
+
+class Terminal:
+    """A driver run on a fresh pseudo-terminal: keys in, screen out."""
+
+    def __init__(self, args: list[str], env: dict[str, str]) -> None:
+        self.master, slave = os.openpty()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", DRIVER, *args],
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env=env,
+            start_new_session=True,
+        )
+        os.close(slave)
+        self.screen = b""
+
+    def wait_for(self, text: bytes, timeout: float = 20.0) -> None:
+        deadline = time.monotonic() + timeout
+        while text not in self.screen:
+            left = deadline - time.monotonic()
+            assert left > 0, f"never saw {text!r}; screen: {self.screen!r}"
+            if select.select([self.master], [], [], left)[0]:
+                try:
+                    self.screen += os.read(self.master, 65536)
+                except OSError:  # the terminal closed
+                    assert text in self.screen, self.screen
+                    return
+
+    def send(self, keys: str) -> None:
+        os.write(self.master, keys.encode())
+
+    def finish(self) -> tuple[int, str]:
+        code = self.proc.wait(timeout=20)
+        try:
+            while select.select([self.master], [], [], 0.2)[0]:
+                data = os.read(self.master, 65536)
+                if not data:
+                    break
+                self.screen += data
+        except OSError:
+            pass
+        os.close(self.master)
+        return code, self.screen.decode(errors="replace")
+
+
+@pytest.fixture
+def guide(tmp_path: Path) -> Path:
+    path = tmp_path / "guide.md"
+    path.write_text(GUIDE)
+    return path
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    return {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "config"), "TERM": "xterm"}
+
+
+def _answers(screen: str) -> dict[str, list[object]]:
+    line = next(x for x in screen.splitlines() if x.startswith("ANSWERS "))
+    return json.loads(line[len("ANSWERS ") :])
+
+
+def test_arrow_keys_pick_answers_and_a_profile_replays_them(
+    guide: Path, env: dict[str, str]
+) -> None:
+    tty = Terminal([str(guide), "mine"], env)
+    tty.wait_for(b"Run on Kubernetes")
+    tty.send("\x1b[B")  # down
+    tty.send("\r")
+    tty.wait_for(b"prod")  # the nested question is reached
+    tty.send("\x1b[B\x1b[B\x1b[A\r")  # down, down (wraps), up: prod
+    tty.wait_for(b"CPUs [1]: ")
+    tty.send("4\r")
+    tty.wait_for(b"GPUs [0]: ")
+    tty.send("\r")  # the default
+    code, screen = tty.finish()
+    assert code == 0, screen
+    picked = _answers(screen)
+    assert [picked[k][:2] for k in picked] == [
+        ["Run on Kubernetes", "prompt"],
+        ["prod", "prompt"],
+        ["", "prompt"],
+    ]
+    assert list(picked.values())[2][2] == {"CPUs": "4", "GPUs": "0"}
+
+    again = Terminal([str(guide), "mine"], env)
+    code, screen = again.finish()
+    assert code == 0, screen
+    assert "? " not in screen  # nothing asked
+    assert [v[:2] for v in _answers(screen).values()] == [
+        ["Run on Kubernetes", "profile"],
+        ["prod", "profile"],
+        ["", "profile"],
+    ]
+
+
+def test_ctrl_c_at_a_prompt_exits_130(guide: Path, env: dict[str, str]) -> None:
+    tty = Terminal([str(guide), ""], env)
+    tty.wait_for(b"Run Locally")
+    tty.send("\x03")
+    code, screen = tty.finish()
+    assert code == 130, screen
+    assert "interrupted" in screen
+    assert "ANSWERS" not in screen
+
+
+def test_off_a_terminal_the_questions_are_named_and_nothing_is_asked(
+    guide: Path, env: dict[str, str]
+) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", DRIVER, str(guide), ""],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "2 questions have no answer" in done.stderr
+    assert "--choose 'Run Locally####Run on Kubernetes=Run Locally'" in done.stderr
+    assert "--choose CPUs=1 --choose GPUs=0" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_flags_answer_so_nothing_is_asked_off_a_terminal(guide: Path, env: dict[str, str]) -> None:
+    flags = ["Where Ray runs=run locally", "CPUs=2", "GPUs=1"]
+    done = subprocess.run(
+        [sys.executable, "-c", DRIVER, str(guide), "", *flags],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert [v[:2] for v in _answers(done.stdout).values()] == [
+        ["Run Locally", "flag"],
+        ["", "flag"],
+    ]
+
+
+def test_the_driver_is_not_left_running(guide: Path, env: dict[str, str]) -> None:
+    tty = Terminal([str(guide), ""], env)
+    tty.wait_for(b"Run Locally")
+    os.killpg(tty.proc.pid, signal.SIGTERM)
+    code, _ = tty.finish()
+    assert code != 0
