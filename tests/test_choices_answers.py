@@ -6,11 +6,10 @@ import pytest
 
 from mdrun.choices.answers import match_option, parse_choose, resolve
 from mdrun.choices.aprioris import Host
-from mdrun.choices.groups import Question
 from mdrun.choices.pending import UnansweredError, pending, require_answers
 from mdrun.choices.session import settle
 from mdrun.errors import UsageError
-from mdrun.model import Answer, ChoiceGroup
+from mdrun.model import Answer, ChoiceGroup, Question
 
 JQ = ChoiceGroup("util/jq", "madwizard/apriori/platform", "Install jq", ("Darwin", "Linux"))
 CLUSTER = ChoiceGroup(

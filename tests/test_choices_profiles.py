@@ -82,3 +82,28 @@ def test_mwprofiles_path_and_an_unsafe_madwizard_name(env: dict[str, str], tmp_p
     source.write_text(json.dumps(record))
     assert profiles.madwizard_dir({**env, "MWPROFILES_PATH": "/x"}) == "/x"
     assert profiles.import_madwizard(str(source), env=env) == "profile"
+
+
+def test_the_profile_command_lists_shows_clears_and_imports(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    import io
+
+    from mdrun.choices.profilecmd import profile_command
+
+    profiles.save("p", [Answer("util/jq", "Linux", "prompt")], env)
+    out = io.StringIO()
+    assert profile_command("list", None, out, env=env) == 0
+    assert out.getvalue().startswith("p\t1 answers\tchanged ")
+    out = io.StringIO()
+    profile_command("show", "p", out, env=env)
+    assert out.getvalue() == "util/jq = Linux\n"
+    source = tmp_path / "mw"
+    source.write_text(
+        json.dumps({"name": "x", "creationTime": 1, "lastModifiedTime": 1, "choices": {}})
+    )
+    profile_command("import", "q", io.StringIO(), source=str(source), env=env)
+    assert profiles.names(env) == ["p", "q"]
+    assert profile_command("clear", "p", io.StringIO(), env=env) == 0
+    with pytest.raises(UsageError, match="no profile named 'p'"):
+        profile_command("clear", "p", io.StringIO(), env=env)

@@ -245,3 +245,14 @@ class Answer(NamedTuple):
     """Which flag, variable, profile or fact: `--choose kubectl=Linux`, `$JOB_ID`, `default`."""
     fields: tuple[tuple[str, str], ...] = ()
     """Forms: (field, value) for each field, in tab order."""
+
+
+class Question(NamedTuple):
+    """One place a question is asked (an imported guidebook may ask the same one twice)."""
+
+    group: ChoiceGroup
+    """The question."""
+    path: ChoicePath
+    """The answers that lead to it, outermost first (empty at the top)."""
+    line: int
+    """0-based line of its first tab header in the expanded document."""

@@ -17,7 +17,7 @@ from typing import NamedTuple
 from mdrun.blocks.tabs import Containers, TabGroup
 from mdrun.blocks.tabtitle import TabTitle, parse_title
 from mdrun.choices.aprioris import recognise
-from mdrun.model import ChoiceGroup, ChoiceKind, ChoicePath
+from mdrun.model import ChoiceGroup, ChoiceKind, ChoicePath, Question
 
 
 class Provenance(NamedTuple):
@@ -27,17 +27,6 @@ class Provenance(NamedTuple):
     """The enclosing imports, outermost first: (store-relative path, the import's `group:`)."""
     document: str | None = None
     """The guidebook's store-relative path, when it has a level-1 heading; else None."""
-
-
-class Question(NamedTuple):
-    """One place a question is asked (an imported guidebook may ask the same one twice)."""
-
-    group: ChoiceGroup
-    """The question."""
-    path: ChoicePath
-    """The answers that lead to it, outermost first (empty at the top)."""
-    line: int
-    """0-based line of its first tab header in the expanded document."""
 
 
 class Questions(NamedTuple):

@@ -11,9 +11,8 @@ import shlex
 from collections.abc import Mapping, Sequence
 
 from mdrun.choices.dynamic import describe, tab_for
-from mdrun.choices.groups import Question
 from mdrun.errors import MdrunError
-from mdrun.model import Answer, ChoiceGroup, ChoicePath
+from mdrun.model import Answer, ChoiceGroup, ChoicePath, Question
 
 
 class UnansweredError(MdrunError):

@@ -13,11 +13,10 @@ from mdrun.choices import profiles
 from mdrun.choices.answers import Assertion, resolve, unmatched
 from mdrun.choices.aprioris import Host
 from mdrun.choices.dynamic import Runner, answers_of
-from mdrun.choices.groups import Question
 from mdrun.choices.pending import pending, require_answers
 from mdrun.choices.prompt import Prompter
 from mdrun.errors import UsageError
-from mdrun.model import Answer, ChoiceGroup
+from mdrun.model import Answer, ChoiceGroup, Question
 
 
 def ask_one(
