@@ -4,7 +4,8 @@ madwizard stores an answer under the question's *context* (graph/compile.ts, `gr
 an apriori's own key; else the store path of the import that holds the group (`.md`, a leading
 `./` and a trailing `/index` removed, `.GROUP` added for an import with `group:`); else the
 guidebook's own path when it has a level-1 heading; else the group key. A second, different
-question in the same file gets `_1`, a third `_2` (graph/workaroundMultipleChoicesPerFile.ts).
+question in the same file gets `_1`, a third `_2` (graph/workaroundMultipleChoicesPerFile.ts;
+mdrun also numbers a second *dynamic* question, which madwizard keys like the first).
 Groups with no executable block in any tab are not questions (madwizard never builds them).
 """
 
@@ -134,7 +135,10 @@ def questions(
         if not with_blocks:
             continue
         choice = _choice(group, where(group.tabs[0].start))
-        full = (choice.kind == "dynamic") or tuple(choice.options[i] for i in with_blocks)
+        # madwizard leaves a dynamic group's answers out of this comparison, so two different
+        # dynamic questions in one file share its key and one answer answers both; mdrun
+        # compares them like any other group and numbers the second.
+        full = tuple(choice.options[i] for i in with_blocks)
         choice = choice._replace(id=_numbered(choice.id, full, seen))
         by_line[group.tabs[0].start] = choice
         raw.append((choice, path, group.tabs[0].start))
