@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import select
-import signal
 import subprocess
 import sys
 import time
@@ -177,11 +176,12 @@ def test_ctrl_c_at_a_prompt_exits_130(guide: Path, env: dict[str, str]) -> None:
     assert "ANSWERS" not in screen
 
 
-def test_off_a_terminal_the_questions_are_named_and_nothing_is_asked(
-    guide: Path, env: dict[str, str]
-) -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", DRIVER, str(guide), ""],
+def _off_terminal(
+    guide: Path, env: dict[str, str], *flags: str
+) -> subprocess.CompletedProcess[str]:
+    """The driver with stdin closed: no terminal to ask on."""
+    return subprocess.run(
+        [sys.executable, "-c", DRIVER, str(guide), "", *flags],
         env=env,
         stdin=subprocess.DEVNULL,
         capture_output=True,
@@ -189,6 +189,12 @@ def test_off_a_terminal_the_questions_are_named_and_nothing_is_asked(
         timeout=30,
         check=False,
     )
+
+
+def test_off_a_terminal_the_questions_are_named_and_nothing_is_asked(
+    guide: Path, env: dict[str, str]
+) -> None:
+    done = _off_terminal(guide, env)
     assert done.returncode == 2, done.stderr
     assert "2 questions have no answer" in done.stderr
     assert "--choose 'Run Locally####Run on Kubernetes=Run Locally'" in done.stderr
@@ -198,15 +204,7 @@ def test_off_a_terminal_the_questions_are_named_and_nothing_is_asked(
 
 def test_flags_answer_so_nothing_is_asked_off_a_terminal(guide: Path, env: dict[str, str]) -> None:
     flags = ["Where Ray runs=run locally", "CPUs=2", "GPUs=1"]
-    done = subprocess.run(
-        [sys.executable, "-c", DRIVER, str(guide), "", *flags],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
+    done = _off_terminal(guide, env, *flags)
     assert done.returncode == 0, done.stderr
     assert [v[:2] for v in _answers(done.stdout).values()] == [
         ["Run Locally", "flag"],
@@ -214,9 +212,18 @@ def test_flags_answer_so_nothing_is_asked_off_a_terminal(guide: Path, env: dict[
     ]
 
 
-def test_the_driver_is_not_left_running(guide: Path, env: dict[str, str]) -> None:
+def test_digits_pick_and_backspace_edits_a_field(guide: Path, env: dict[str, str]) -> None:
     tty = Terminal([str(guide), ""], env)
-    tty.wait_for(b"Run Locally")
-    os.killpg(tty.proc.pid, signal.SIGTERM)
-    code, _ = tty.finish()
-    assert code != 0
+    tty.wait_for(b"Run on Kubernetes")
+    tty.send("2\r")
+    tty.wait_for(b"prod")
+    tty.send("1\r")
+    tty.wait_for(b"CPUs [1]: ")
+    tty.send("45\x7f6\r")
+    tty.wait_for(b"GPUs [0]: ")
+    tty.send("\r")
+    code, screen = tty.finish()
+    assert code == 0, screen
+    picked = list(_answers(screen).values())
+    assert [p[0] for p in picked[:2]] == ["Run on Kubernetes", "dev"]
+    assert picked[2][2] == {"CPUs": "46", "GPUs": "0"}
