@@ -8,7 +8,6 @@ enough for; inside a fence only that happens (a `===` in a code sample is not a 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from mdrun.blocks.tabs import (
     Admonition,
@@ -24,37 +23,66 @@ from mdrun.blocks.tabs import (
 from mdrun.blocks.tabtitle import group_key, parse_title
 
 
-@dataclass
 class _Group:
-    heading: str | None
-    parent: tuple[_Group, str] | None
-    depth: int
-    tabs: list[_Tab] = field(default_factory=list)
+    """A tab group being built."""
+
+    __slots__ = ("depth", "heading", "parent", "tabs")
+
+    def __init__(self, heading: str | None, parent: tuple[_Group, str] | None, depth: int) -> None:
+        self.heading = heading
+        self.parent = parent
+        self.depth = depth
+        self.tabs: list[_Tab] = []
 
 
-@dataclass
 class _Tab:
-    title: str
-    start: int
-    end: int = 0
-    groups: list[_Group] = field(default_factory=list)
+    """A tab being built."""
+
+    __slots__ = ("end", "groups", "start", "title")
+
+    def __init__(self, title: str, start: int) -> None:
+        self.title = title
+        self.start = start
+        self.end = 0
+        self.groups: list[_Group] = []
 
 
-@dataclass
 class _Frame:
-    col: int
-    """The column this container's body starts at."""
-    tab: _Tab | None = None
-    admonition: Admonition | None = None
-    group: _Group | None = None
-    """For a tab: the group it belongs to."""
-    start: int = 0
-    last: int = -1
-    """The last non-blank line of the body so far."""
-    heading: str | None = None
-    open_group: _Group | None = None
-    """A group directly in this container that a following tab joins."""
-    groups: list[_Group] = field(default_factory=list)
+    """An open container (or the document itself, at the bottom of the stack)."""
+
+    __slots__ = (
+        "admonition",
+        "col",
+        "group",
+        "groups",
+        "heading",
+        "last",
+        "open_group",
+        "start",
+        "tab",
+    )
+
+    def __init__(
+        self,
+        col: int,
+        tab: _Tab | None = None,
+        admonition: Admonition | None = None,
+        group: _Group | None = None,
+        start: int = 0,
+    ) -> None:
+        self.col = col
+        """The column this container's body starts at."""
+        self.tab = tab
+        self.admonition = admonition
+        self.group = group
+        """For a tab: the group it belongs to."""
+        self.start = start
+        self.last = -1
+        """The last non-blank line of the body so far."""
+        self.heading: str | None = None
+        self.open_group: _Group | None = None
+        """A group directly in this container that a following tab joins."""
+        self.groups: list[_Group] = []
 
 
 def _closes(line: str, opener: str) -> bool:

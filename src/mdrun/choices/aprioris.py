@@ -12,9 +12,7 @@ Nothing here runs a command: `brew` is looked up on `PATH`.
 from __future__ import annotations
 
 import os
-import platform as _platform
 import re
-import shutil
 import sys
 from collections.abc import Mapping
 from typing import NamedTuple
@@ -77,8 +75,10 @@ _NODE_ARCH |= {"i386": "ia32", "i686": "ia32", "armv7l": "arm", "ppc64le": "ppc6
 
 def this_host(env: Mapping[str, str] | None = None) -> Host:
     """This machine, named as madwizard (Node.js) names it."""
+    import shutil  # only when the host is asked about
+
     env = os.environ if env is None else env
-    machine = _platform.machine().lower()
+    machine = os.uname().machine.lower() if hasattr(os, "uname") else ""
     return Host(
         platform=sys.platform if not sys.platform.startswith("linux") else "linux",
         arch=_NODE_ARCH.get(machine, machine),
