@@ -74,6 +74,14 @@ def test_a_group_under_no_heading_takes_the_given_title_or_its_answers() -> None
     assert containers(text, title="Guide").groups[0].name == "Guide"
 
 
+def test_a_heading_names_only_groups_of_its_own_guidebook() -> None:
+    # Lines 0-1 come from one guidebook, the rest from an imported one without a heading.
+    text = "# Outer\n\n" + '=== "A"\n    a\n=== "B"\n    b\n'
+    scoped = containers(text, title="Outer guide", scope=lambda line: line < 2)
+    assert scoped.groups[0].name == "A or B"
+    assert containers(text).groups[0].name == "Outer"
+
+
 def test_a_tab_header_inside_a_fence_is_code() -> None:
     text = '```\n=== "A"\n    x\n```\n'
     assert containers(text).groups == ()

@@ -17,6 +17,7 @@ indented code block there).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Hashable
 from typing import Literal, NamedTuple
 
 from mdrun.blocks.tabtitle import group_key, parse_title
@@ -129,14 +130,18 @@ def dedent(line: str, columns: int) -> str:
     return " " * max(col - columns, 0) + line[i:]
 
 
-def containers(text: str, title: str | None = None) -> Containers:
+def containers(
+    text: str, title: str | None = None, scope: Callable[[int], Hashable] | None = None
+) -> Containers:
     """Find the tab groups and admonitions of `text` and dedent their bodies.
 
     `title` names groups that sit under no heading (the guidebook's title, when it has one).
+    `scope(line)` says which guidebook a line of an expanded document belongs to: a heading
+    names only groups of its own guidebook, as in madwizard, where an import is a container.
     """
     from mdrun.blocks.tabscan import Scanner
 
-    scanner = Scanner(title)
+    scanner = Scanner(title, scope)
     out = [scanner.line(i, line) for i, line in enumerate(text.split("\n"))]
     return Containers("\n".join(out), *scanner.finish())
 

@@ -8,6 +8,7 @@ enough for; inside a fence only that happens (a `===` in a code sample is not a 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Hashable
 
 from mdrun.blocks.tabs import (
     Admonition,
@@ -56,6 +57,7 @@ class _Frame:
         "group",
         "groups",
         "heading",
+        "heading_line",
         "last",
         "open_group",
         "start",
@@ -80,6 +82,7 @@ class _Frame:
         self.last = -1
         """The last non-blank line of the body so far."""
         self.heading: str | None = None
+        self.heading_line = 0
         self.open_group: _Group | None = None
         """A group directly in this container that a following tab joins."""
         self.groups: list[_Group] = []
@@ -97,8 +100,9 @@ def _closes(line: str, opener: str) -> bool:
 class Scanner:
     """Feed it the document's lines in order (`line`), then `finish`."""
 
-    def __init__(self, title: str | None) -> None:
+    def __init__(self, title: str | None, scope: Callable[[int], Hashable] | None = None) -> None:
         self.title = title
+        self.scope = scope
         self.stack = [_Frame(col=0)]
         self.fence: tuple[str, int] | None = None
         """The open fence's opener and the stack depth it was opened at."""
@@ -137,6 +141,7 @@ class Scanner:
             return relative
         if (heading := heading_text(relative)) is not None:
             top.heading = heading
+            top.heading_line = index
         elif (opener := fence_opener(relative)) is not None:
             self.fence = (opener, len(self.stack))
         return relative
@@ -144,7 +149,7 @@ class Scanner:
     def _open_tab(self, index: int, title: str, new_set: bool, top: _Frame, col: int) -> None:
         group = top.open_group
         if group is None or new_set:
-            heading, parent = self._naming()
+            heading, parent = self._naming(index)
             group = _Group(heading, parent, depth=len(self.stack) - 1)
             top.groups.append(group)
         tab = _Tab(title, index)
@@ -152,14 +157,18 @@ class Scanner:
         top.open_group = group
         self.stack.append(_Frame(col=col, tab=tab, group=group, start=index))
 
-    def _naming(self) -> tuple[str | None, tuple[_Group, str] | None]:
-        """What names a new group: a heading in its tab (or the document), else that tab."""
+    def _naming(self, line: int) -> tuple[str | None, tuple[_Group, str] | None]:
+        """What names a group starting at `line`: a heading of its guidebook in its tab (or the
+        document), else that tab."""
         for frame in reversed(self.stack):
-            if frame.heading is not None:
+            if frame.heading is not None and self._same_scope(frame.heading_line, line):
                 return frame.heading, None
             if frame.tab is not None and frame.group is not None:
                 return None, (frame.group, parse_title(frame.tab.title).title)
         return None, None
+
+    def _same_scope(self, a: int, b: int) -> bool:
+        return self.scope is None or self.scope(a) == self.scope(b)
 
     def _close(self, frame: _Frame) -> None:
         end = max(frame.last, frame.start) + 1
@@ -186,7 +195,8 @@ class Scanner:
         elif group.parent is not None:
             name = f"{names.get(id(group.parent[0]), '?')} > {group.parent[1]}"
         else:
-            name = self.title or answers_name(titles)
+            own = self.title if self._same_scope(0, group.tabs[0].start) else None
+            name = own or answers_name(titles)
         names[id(group)] = name
         tabs = tuple(
             Tab(t.title, t.start, t.end, tuple(self._freeze(g, names) for g in t.groups))

@@ -76,9 +76,10 @@ def context(key: str, where: Provenance) -> str:
 def _kind(titles: list[TabTitle]) -> ChoiceKind:
     if any(t.expansion is not None for t in titles):
         return "dynamic"
-    if all(t.default is not None for t in titles):
+    # madwizard (wizard/index.ts) decides by the first tab.
+    if titles[0].default is not None:
         return "form"
-    return "multi" if all(t.multiselect for t in titles) else "select"
+    return "multi" if titles[0].multiselect else "select"
 
 
 def _choice(group: TabGroup, where: Provenance) -> ChoiceGroup:
