@@ -123,3 +123,11 @@ def test_without_a_terminal_the_message_names_each_question_and_the_flag_to_pass
 def test_settle_refuses_a_flag_that_names_no_question() -> None:
     with pytest.raises(UsageError, match="names no question of this guidebook"):
         settle(_asked(), [parse_choose("nope=1")])
+
+
+def test_plan_takes_the_known_answers_and_leaves_the_rest_open() -> None:
+    from mdrun.choices.session import known_answers
+
+    answers = known_answers(_asked(), [parse_choose("Where Ray runs=Kubernetes")])
+    assert list(answers) == ["ml/ray/start"]
+    assert [q.group.id for q in pending(_asked(), answers)] == ["kubernetes/context", "util/jq"]

@@ -1,8 +1,6 @@
-"""The one call a command makes: answers from everywhere, then prompts (or exit 2), then saved.
-
-`settle` is what `mdrun run` calls before its first block, and what `plan` calls without a
-prompter or a runner (plan asks no one and runs nothing: its unanswered questions stay open and
-its dynamic ones show their command).
+"""The calls a command makes: `known_answers` for plan (asks no one, runs nothing: unanswered
+questions stay open, dynamic ones show their command), `settle` for run before its first block
+(the same answers, then prompts or exit 2, then saved to the profile).
 """
 
 from __future__ import annotations
@@ -55,21 +53,17 @@ def ask(
     return known
 
 
-def settle(
+def known_answers(
     asked: Sequence[Question],
     given: Sequence[Assertion] = (),
     env: Mapping[str, str] | None = None,
     profile: str | None = None,
     host: Host | None = None,
-    prompter: Prompter | None = None,
-    runner: Runner | None = None,
 ) -> dict[str, Answer]:
-    """Every answer a run needs, by question id.
+    """Every answer known without asking anyone, by question id.
 
-    From `--choose` (`given`), the environment, the saved `profile`, this `host` (None: no
-    aprioris), then the `prompter`. Without a prompter, unanswered questions raise
-    `UnansweredError` (exit 2) naming each and the `--choose` to pass. With a `profile`, the
-    answers are saved to it. A `--choose` naming no question is an error (exit 2).
+    From `--choose` (`given`), the environment, the saved `profile` and this `host` (None: no
+    aprioris). A `--choose` naming no question is an error (exit 2).
     """
     env = {} if env is None else env
     groups = list({q.group.id: q.group for q in asked}.values())
@@ -79,7 +73,25 @@ def settle(
             f"{stray[0].flag} names no question of this guidebook; its questions: {names}"
         )
     saved = profiles.load(profile, env) if profile else None
-    answers = resolve(groups, given, env, saved.choices if saved else None, host, profile or "")
+    return resolve(groups, given, env, saved.choices if saved else None, host, profile or "")
+
+
+def settle(
+    asked: Sequence[Question],
+    given: Sequence[Assertion] = (),
+    env: Mapping[str, str] | None = None,
+    profile: str | None = None,
+    host: Host | None = None,
+    prompter: Prompter | None = None,
+    runner: Runner | None = None,
+) -> dict[str, Answer]:
+    """Every answer a run needs: `known_answers`, then the `prompter` for the rest.
+
+    Without a prompter, unanswered reached questions raise `UnansweredError` (exit 2) naming
+    each and the `--choose` to pass. With a `profile`, the answers are saved to it.
+    """
+    env = {} if env is None else env
+    answers = known_answers(asked, given, env, profile, host)
     if prompter is None:
         require_answers(asked, answers)
     else:
