@@ -227,3 +227,18 @@ def test_digits_pick_and_backspace_edits_a_field(guide: Path, env: dict[str, str
     picked = list(_answers(screen).values())
     assert [p[0] for p in picked[:2]] == ["Run on Kubernetes", "dev"]
     assert picked[2][2] == {"CPUs": "46", "GPUs": "0"}
+
+
+def test_a_long_list_scrolls_to_the_answer(tmp_path: Path, env: dict[str, str]) -> None:
+    guide = tmp_path / "long.md"
+    tabs = [f'=== "o{i}"\n    ```shell\n    echo {i}\n    ```\n' for i in range(1, 16)]
+    guide.write_text("# Pick\n\n" + "".join(tabs))
+    tty = Terminal([str(guide), ""], env)
+    tty.wait_for(b"o10")
+    assert b"o11" not in tty.screen  # ten at a time
+    tty.send("\x1b[A")  # up from the first wraps to the last
+    tty.wait_for(b"o15")
+    tty.send("\r")
+    code, screen = tty.finish()
+    assert code == 0, screen
+    assert [v[0] for v in _answers(screen).values()] == ["o15"]

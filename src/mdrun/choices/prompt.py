@@ -21,6 +21,8 @@ DOWN = ("\x1b[B", "\x1bOB", "j")
 ENTER = ("\r", "\n")
 INTERRUPT = ("\x03", "\x04")
 BACKSPACE = ("\x7f", "\x08")
+VISIBLE = 10
+"""The most answers shown at once."""
 
 
 class Prompter(Protocol):
@@ -73,25 +75,25 @@ class TerminalPrompter:
     def select(self, question: str, options: Sequence[str]) -> int:
         """Draw the list, move with ↑/↓ (or k/j, or a digit), pick with Enter."""
         current = 0
+        rows = min(len(options), VISIBLE)
         with self._raw():
             self._write(f"? {question}\n")
-            self._draw(options, current, first=True)
+            self._draw(options, current, rows, first=True)
             while (key := self._key()) not in ENTER:
                 current = _move(key, current, len(options))
-                self._draw(options, current)
-            self._clear(len(options) + 1)
+                self._draw(options, current, rows)
+            self._write(f"\x1b[{rows + 1}A\r\x1b[J")
         self._write(f"? {question}: {options[current]}\n")
         return current
 
-    def _draw(self, options: Sequence[str], current: int, first: bool = False) -> None:
+    def _draw(self, options: Sequence[str], current: int, rows: int, first: bool = False) -> None:
+        """`rows` options around the current one (a long dynamic list scrolls)."""
         if not first:
-            self._write(f"\x1b[{len(options)}A")
-        for i, option in enumerate(options):
+            self._write(f"\x1b[{rows}A")
+        top = min(max(current - rows // 2, 0), len(options) - rows)
+        for i in range(top, top + rows):
             mark = "\x1b[1;36m>" if i == current else " "
-            self._write(f"\r\x1b[2K{mark} {option}\x1b[0m\n")
-
-    def _clear(self, lines: int) -> None:
-        self._write(f"\x1b[{lines}A\r\x1b[J")
+            self._write(f"\r\x1b[2K{mark} {options[i]}\x1b[0m\n")
 
     def text(self, question: str, default: str | None) -> str:
         """A one-line field; Enter with nothing typed takes the default."""
