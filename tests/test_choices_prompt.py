@@ -235,7 +235,7 @@ def test_a_long_list_scrolls_to_the_answer(tmp_path: Path, env: dict[str, str]) 
     guide.write_text("# Pick\n\n" + "".join(tabs))
     tty = Terminal([str(guide), ""], env)
     tty.wait_for(b"o10")
-    assert b"o11" not in tty.screen  # ten at a time
+    assert b"o11\x1b" not in tty.screen  # ten at a time
     tty.send("\x1b[A")  # up from the first wraps to the last
     tty.wait_for(b"o15")
     tty.send("\r")

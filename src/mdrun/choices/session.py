@@ -21,7 +21,8 @@ def ask_one(
     group: ChoiceGroup, prompter: Prompter, env: Mapping[str, str], runner: Runner | None
 ) -> Answer:
     """Ask one question; a dynamic one runs its command first (so `runner` is needed)."""
-    title = f"{group.name} ({group.id})" if group.name != group.id else group.name
+    shown = group.id not in (group.name, group.key)  # a path-like id says where; a key is noise
+    title = f"{group.name} ({group.id})" if shown else group.name
     if group.kind == "form":
         fields = tuple(
             (field, prompter.text(f"{group.name}: {field}", default))
