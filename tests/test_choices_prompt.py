@@ -197,7 +197,7 @@ def test_off_a_terminal_the_questions_are_named_and_nothing_is_asked(
     done = _off_terminal(guide, env)
     assert done.returncode == 2, done.stderr
     assert "2 questions have no answer" in done.stderr
-    assert "--choose 'Run Locally####Run on Kubernetes=Run Locally'" in done.stderr
+    assert "--choose 'Where Ray runs=Run Locally'" in done.stderr
     assert "--choose CPUs=1 --choose GPUs=0" in done.stderr
     assert "Traceback" not in done.stderr
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 import shlex
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Collection, Mapping, Sequence
 
 from mdrun.choices.dynamic import describe, tab_for
 from mdrun.errors import MdrunError
@@ -54,8 +55,9 @@ def pending(asked: Sequence[Question], answers: Mapping[str, Answer]) -> list[Qu
     return list(out.values())
 
 
-def choose_line(group: ChoiceGroup) -> str:
-    """The `--choose` flag(s) that answer `group`, with a placeholder or its first answer."""
+def choose_line(group: ChoiceGroup, by_name: bool = False) -> str:
+    """The `--choose` flag(s) that answer `group`, with a placeholder or its first answer;
+    `by_name`: name it by its readable name (when that is unambiguous) rather than its id."""
     if group.kind == "form":
         flags = [
             "--choose " + shlex.quote(f"{field}={default or 'VALUE'}")
@@ -63,7 +65,8 @@ def choose_line(group: ChoiceGroup) -> str:
         ]
         return " ".join(flags)
     value = "LINE" if group.kind == "dynamic" else group.options[0]
-    return f"--choose {shlex.quote(f'{group.id}={value}')}"
+    name = group.name if by_name else group.id
+    return f"--choose {shlex.quote(f'{name}={value}')}"
 
 
 def _answers_text(group: ChoiceGroup) -> str:
@@ -77,15 +80,18 @@ def _answers_text(group: ChoiceGroup) -> str:
     return "one of " + ", ".join(group.options)
 
 
-def unanswered_message(waiting: Sequence[Question]) -> str:
-    """What to pass to answer each waiting question (shown instead of a prompt)."""
+def unanswered_message(waiting: Sequence[Question], unique: Collection[str] = ()) -> str:
+    """What to pass to answer each waiting question (shown instead of a prompt). A question
+    whose id is only its key is named by its readable name when that is in `unique`."""
     count = len(waiting)
     head = "1 question has" if count == 1 else f"{count} questions have"
     lines = [f"{head} no answer and there is no terminal to ask on:"]
     for question in waiting:
         group = question.group
-        lines.append(f'  "{group.name}" ({group.id}): {_answers_text(group)}')
-        lines.append(f"      {choose_line(group)}")
+        by_name = group.id == group.key and group.name.casefold() in unique
+        where = "" if by_name else f" ({group.id})"
+        lines.append(f'  "{group.name}"{where}: {_answers_text(group)}')
+        lines.append(f"      {choose_line(group, by_name)}")
         if group.env_key:
             lines.append(f"      or set {group.env_key}")
     lines.append("(answers can lead to further questions; --profile NAME keeps them)")
@@ -96,4 +102,6 @@ def require_answers(asked: Sequence[Question], answers: Mapping[str, Answer]) ->
     """Raise `UnansweredError` naming the reached questions that have no answer."""
     waiting = pending(asked, answers)
     if waiting:
-        raise UnansweredError(unanswered_message(waiting))
+        names = Counter(g.name.casefold() for g in {q.group.id: q.group for q in asked}.values())
+        unique = {name for name, count in names.items() if count == 1}
+        raise UnansweredError(unanswered_message(waiting, unique))
