@@ -106,3 +106,22 @@ def test_choice_and_uuid_are_substituted_as_madwizard_does() -> None:
 
 def test_colour_codes_are_removed_for_matching() -> None:
     assert strip_ansi("a \x1b[0;36mb\x1b[0m") == "a b"
+
+
+def test_a_saved_answer_the_command_no_longer_offers_is_asked_again(tmp_path: Path) -> None:
+    from mdrun.choices import profiles
+    from mdrun.model import Answer
+
+    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    found = _guide(tmp_path / "ran")
+    (group,) = found.groups
+    profiles.save("p", [Answer(group.id, "raysubmit_0 DONE", "prompt")], env)
+    with pytest.raises(UnansweredError, match="Choose a Ray Run"):
+        settle(found.asked, env=env, profile="p", runner=bash_runner())
+    profiles.save("p", [Answer(group.id, "raysubmit_1 DONE", "prompt")], env)
+    answers = settle(found.asked, env=env, profile="p", runner=bash_runner())
+    assert answers[group.id][1:3] == ("raysubmit_1 DONE", "profile")
+    # an answer the environment gave is not saved: the environment gives it again
+    settle(found.asked, env={**env, "JOB_ID": "raysubmit_7"}, profile="q")
+    saved = profiles.load("q", env)
+    assert saved is not None and dict(saved.choices) == {}

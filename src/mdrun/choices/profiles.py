@@ -118,12 +118,14 @@ def stored_value(answer: Answer) -> object:
 
 
 def save(name: str, answers: Iterable[Answer], env: Mapping[str, str] | None = None) -> str:
-    """Merge `answers` into profile `name` (aprioris are not saved: the machine answers them)."""
+    """Merge `answers` into profile `name`. Aprioris and answers from the environment are not
+    saved: the machine and the environment give them again."""
     path = _path(name, env)
     old = load(name, env)
     now = int(time.time() * 1000)
     choices = dict(old.choices) if old else {}
-    choices.update({a.id: stored_value(a) for a in answers if a.source != "apriori"})
+    kept = [a for a in answers if a.source not in ("apriori", "environment")]
+    choices.update({a.id: stored_value(a) for a in kept})
     created = old.created if old else now
     record = {"name": name, "creationTime": created, "lastModifiedTime": now, "lastUsedTime": now}
     _write(path, {**record, "choices": choices})

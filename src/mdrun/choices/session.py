@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from mdrun.choices import profiles
 from mdrun.choices.answers import Assertion, resolve, unmatched
 from mdrun.choices.aprioris import Host
-from mdrun.choices.dynamic import Runner, answers_of
+from mdrun.choices.dynamic import Runner, answers_of, strip_ansi
 from mdrun.choices.pending import pending, require_answers
 from mdrun.choices.prompt import Prompter
 from mdrun.errors import UsageError
@@ -54,6 +54,21 @@ def ask(
     return known
 
 
+def _still_offered(
+    asked: Sequence[Question], answers: dict[str, Answer], env: Mapping[str, str], runner: Runner
+) -> dict[str, Answer]:
+    """Drop a profile's answer to a dynamic question that its command no longer offers (last
+    week's Ray job): it is asked again, or named in the exit-2 message."""
+    kept = dict(answers)
+    for group in {q.group.id: q.group for q in asked}.values():
+        answer = kept.get(group.id)
+        if group.kind == "dynamic" and answer is not None and answer.source == "profile":
+            offered = {strip_ansi(o) for o in answers_of(group, env, runner)}
+            if strip_ansi(answer.value) not in offered:
+                del kept[group.id]
+    return kept
+
+
 def known_answers(
     asked: Sequence[Question],
     given: Sequence[Assertion] = (),
@@ -93,6 +108,8 @@ def settle(
     """
     env = {} if env is None else env
     answers = known_answers(asked, given, env, profile, host)
+    if runner is not None:
+        answers = _still_offered(asked, answers, env, runner)
     if prompter is None:
         require_answers(asked, answers)
     else:
