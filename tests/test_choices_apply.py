@@ -37,36 +37,27 @@ echo always
 """
 
 
-def _runbook() -> tuple[tuple[Block, ...], list[int]]:
-    """The guide's blocks, with each block's start line in the expanded document."""
+def _picked(flags: list[str], uuid: str) -> tuple[Block, ...]:
+    """The guide's blocks (extracted by today's extractor from the dedented text), answered by
+    `flags`, as a run would execute them."""
     found = containers(GUIDE)
     origins = tuple((SourceLocation("g.md", i + 1),) for i in range(len(GUIDE.split("\n"))))
-    runbook = extract_blocks(Document("g.md", found.text, origins))
-    return runbook.blocks, [b.origin[-1].line - 1 for b in runbook.blocks]
+    blocks = extract_blocks(Document("g.md", found.text, origins)).blocks
+    line_of = {b.index: b.origin[-1].line - 1 for b in blocks}
+    asked = questions(found, list(line_of.values()))
+    answers = settle(asked.asked, [parse_choose(f) for f in flags])
+    path_of = lambda b: asked.path_at(line_of[b.index])  # noqa: E731
+    return chosen_blocks(blocks, path_of, asked.groups, answers, uuid)
 
 
 def test_only_the_chosen_tab_runs_with_its_choice_filled_in() -> None:
-    blocks, starts = _runbook()
-    found = questions(containers(GUIDE), starts)
-    answers = settle(found.asked, [parse_choose("Install jq=package"), parse_choose("Workers=5")])
-    line_of = {b.index: line for b, line in zip(blocks, starts, strict=True)}
-    picked = chosen_blocks(
-        blocks, lambda b: found.path_at(line_of[b.index]), found.groups, answers, run_id()
-    )
-    script = "\n".join(b.body for b in picked)
+    script = "\n".join(b.body for b in _picked(["Install jq=package", "Workers=5"], run_id()))
     out = subprocess.run(["bash", "-c", script], capture_output=True, text=True, check=True)
     assert out.stdout.split("\n") == ["via Package", "workers=5", "always", ""]
 
 
 def test_the_other_tab_gets_the_runs_uuid() -> None:
-    blocks, starts = _runbook()
-    found = questions(containers(GUIDE), starts)
-    answers = settle(found.asked, [parse_choose("Install jq=Source"), parse_choose("Workers=1")])
-    line_of = {b.index: line for b, line in zip(blocks, starts, strict=True)}
-    picked = chosen_blocks(
-        blocks, lambda b: found.path_at(line_of[b.index]), found.groups, answers, "abc123def456"
-    )
-    assert [b.body for b in picked] == [
+    assert [b.body for b in _picked(["Install jq=Source", "Workers=1"], "abc123def456")] == [
         'echo "from source abc123def456"\n',
         'echo "workers=1"\n',
         "echo always\n",
