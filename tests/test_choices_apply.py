@@ -46,8 +46,9 @@ def _picked(flags: list[str], uuid: str) -> tuple[Block, ...]:
     line_of = {b.index: b.origin[-1].line - 1 for b in blocks}
     asked = questions(found, list(line_of.values()))
     answers = settle(asked.asked, [parse_choose(f) for f in flags])
-    path_of = lambda b: asked.path_at(line_of[b.index])  # noqa: E731
-    return chosen_blocks(blocks, path_of, asked.groups, answers, uuid)
+    return chosen_blocks(
+        blocks, lambda b: asked.path_at(line_of[b.index]), asked.groups, answers, uuid
+    )
 
 
 def test_only_the_chosen_tab_runs_with_its_choice_filled_in() -> None:
