@@ -8,7 +8,7 @@ from mdrun.blocks.extract import extract_blocks
 from mdrun.blocks.tabs import containers
 from mdrun.choices.answers import parse_choose
 from mdrun.choices.apply import chosen_blocks, run_id
-from mdrun.choices.groups import questions
+from mdrun.choices.groups import block_choices
 from mdrun.choices.session import settle
 from mdrun.model import Block, Document, SourceLocation
 
@@ -42,13 +42,10 @@ def _picked(flags: list[str], uuid: str) -> tuple[Block, ...]:
     `flags`, as a run would execute them."""
     found = containers(GUIDE)
     origins = tuple((SourceLocation("g.md", i + 1),) for i in range(len(GUIDE.split("\n"))))
-    blocks = extract_blocks(Document("g.md", found.text, origins)).blocks
-    line_of = {b.index: b.origin[-1].line - 1 for b in blocks}
-    asked = questions(found, list(line_of.values()))
+    runbook = extract_blocks(Document("g.md", found.text, origins))
+    asked, paths = block_choices(runbook, found)
     answers = settle(asked.asked, [parse_choose(f) for f in flags])
-    return chosen_blocks(
-        blocks, lambda b: asked.path_at(line_of[b.index]), asked.groups, answers, uuid
-    )
+    return chosen_blocks(runbook.blocks, lambda b: paths[b.index], asked.groups, answers, uuid)
 
 
 def test_only_the_chosen_tab_runs_with_its_choice_filled_in() -> None:
@@ -62,4 +59,17 @@ def test_the_other_tab_gets_the_runs_uuid() -> None:
         'echo "from source abc123def456"\n',
         'echo "workers=1"\n',
         "echo always\n",
+    ]
+
+
+def test_block_choices_scans_again_when_not_given_the_scan() -> None:
+    found = containers(GUIDE)
+    origins = tuple((SourceLocation("g.md", i + 1),) for i in range(len(GUIDE.split("\n"))))
+    runbook = extract_blocks(Document("g.md", found.text, origins))
+    assert block_choices(runbook)[1] == block_choices(runbook, found)[1]
+    assert list(block_choices(runbook)[1].values()) == [
+        (("Package####Source", "Package"),),
+        (("Package####Source", "Source"),),
+        (("Workers", "Workers"),),
+        (),
     ]

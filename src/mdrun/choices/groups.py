@@ -15,10 +15,10 @@ import re
 from collections.abc import Callable, Collection, Iterator
 from typing import NamedTuple
 
-from mdrun.blocks.tabs import Containers, TabGroup
+from mdrun.blocks.tabs import Containers, TabGroup, containers
 from mdrun.blocks.tabtitle import TabTitle, parse_title
 from mdrun.choices.aprioris import recognise
-from mdrun.model import ChoiceGroup, ChoiceKind, ChoicePath, Question
+from mdrun.model import ChoiceGroup, ChoiceKind, ChoicePath, Question, Runbook
 
 
 class Provenance(NamedTuple):
@@ -145,6 +145,23 @@ def questions(
         raw.append((choice, path, group.tabs[0].start))
     asked = tuple(Question(c, _named(path, by_line), line) for c, path, line in raw)
     return Questions(asked, found, by_line)
+
+
+def block_choices(
+    runbook: Runbook,
+    found: Containers | None = None,
+    provenance: Callable[[int], Provenance] | None = None,
+) -> tuple[Questions, dict[int, ChoicePath]]:
+    """The questions of an extracted runbook, and each block's choice path by its index.
+
+    `found` is what extraction scanned (scanned again when not given: the scan is
+    deterministic). A block's line is found from its origin, unique within a document.
+    """
+    found = containers(runbook.document.text) if found is None else found
+    line_of = {origin: i for i, origin in enumerate(runbook.document.origins)}
+    lines = {b.index: line_of[b.origin] for b in runbook.blocks if b.origin in line_of}
+    asked = questions(found, set(lines.values()), provenance)
+    return asked, {index: asked.path_at(line) for index, line in lines.items()}
 
 
 def _numbered(base: str, full: object, seen: dict[str, list[object]]) -> str:
