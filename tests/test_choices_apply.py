@@ -5,12 +5,12 @@ from __future__ import annotations
 import subprocess
 
 from mdrun.blocks.extract import extract_blocks
-from mdrun.blocks.tabs import containers
+from mdrun.blocks.tabs import Containers, containers
 from mdrun.choices.answers import parse_choose
 from mdrun.choices.apply import chosen_blocks, run_id
 from mdrun.choices.groups import block_choices
 from mdrun.choices.session import settle
-from mdrun.model import Block, Document, SourceLocation
+from mdrun.model import Block, Document, Runbook, SourceLocation
 
 GUIDE = """# Install jq
 
@@ -37,12 +37,19 @@ echo always
 """
 
 
+def _runbook() -> tuple[Runbook, Containers]:
+    """The guide extracted as the integrated extractor will: fences from the dedented text, the
+    runbook keeping the document as written."""
+    origins = tuple((SourceLocation("g.md", i + 1),) for i in range(len(GUIDE.split("\n"))))
+    document = Document("g.md", GUIDE, origins)
+    found = containers(GUIDE)
+    return extract_blocks(document._replace(text=found.text))._replace(document=document), found
+
+
 def _picked(flags: list[str], uuid: str) -> tuple[Block, ...]:
     """The guide's blocks (extracted by today's extractor from the dedented text), answered by
     `flags`, as a run would execute them."""
-    found = containers(GUIDE)
-    origins = tuple((SourceLocation("g.md", i + 1),) for i in range(len(GUIDE.split("\n"))))
-    runbook = extract_blocks(Document("g.md", found.text, origins))
+    runbook, found = _runbook()
     asked, paths = block_choices(runbook, found)
     answers = settle(asked.asked, [parse_choose(f) for f in flags])
     return chosen_blocks(runbook.blocks, lambda b: paths[b.index], asked.groups, answers, uuid)
@@ -63,9 +70,7 @@ def test_the_other_tab_gets_the_runs_uuid() -> None:
 
 
 def test_block_choices_scans_again_when_not_given_the_scan() -> None:
-    found = containers(GUIDE)
-    origins = tuple((SourceLocation("g.md", i + 1),) for i in range(len(GUIDE.split("\n"))))
-    runbook = extract_blocks(Document("g.md", found.text, origins))
+    runbook, found = _runbook()
     assert block_choices(runbook)[1] == block_choices(runbook, found)[1]
     assert list(block_choices(runbook)[1].values()) == [
         (("Package####Source", "Package"),),
