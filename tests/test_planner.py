@@ -213,7 +213,8 @@ def test_cd_makes_pwd_unknown() -> None:
 
 
 def test_unparseable_block_makes_what_it_may_set_maybe_set() -> None:
-    body = 'case "$X" in\n  a) export Y=1;;\n  b) read -r Z; unset W;;\nesac'
+    # The stray `fi` is a syntax error: the block cannot be parsed.
+    body = 'case "$X" in\n  a) export Y=1;;\n  b) read -r Z; unset W;;\nesac\nfi'
     guard = 'if [ -n "${name}" ]; then echo; fi'
     names = ("Y", "Z", "W", "OTHER")
     p = plan(runbook(body, *(guard.format(name=n) for n in names)), env(W="1"))
@@ -221,10 +222,19 @@ def test_unparseable_block_makes_what_it_may_set_maybe_set() -> None:
     kinds = [pb.verdict.kind for pb in p.blocks[1:]]
     assert kinds == ["unknown", "unknown", "unknown", "skip"]
     assert p.blocks[1].verdict.reason.startswith("Y is only maybe set (maybe changed by block")
-    quiet = plan(runbook("case $X in a) echo;; esac", 'if [ -n "$Y" ]; then echo; fi'), env())
+    quiet = plan(runbook("case $X in a) echo;; esac; fi", 'if [ -n "$Y" ]; then echo; fi'), env())
     assert quiet.blocks[1].verdict.kind == "skip"
-    opened = plan(runbook("case $X in a) source f;; esac", '[ -n "$Y" ] && echo'), env())
+    opened = plan(runbook("case $X in a) source f;; esac; fi", '[ -n "$Y" ] && echo'), env())
     assert opened.blocks[1].verdict.kind == "unknown"
+
+
+def test_case_arms_are_maybes_unless_one_always_runs() -> None:
+    body = 'case "$X" in\n  a) export Y=1;;\n  b) unset W;;\nesac'
+    guard = 'if [ -n "${name}" ]; then echo; fi'
+    p = plan(runbook(body, *(guard.format(name=n) for n in ("Y", "W", "OTHER"))), env(W="1"))
+    assert [pb.verdict.kind for pb in p.blocks] == ["run", "unknown", "unknown", "skip"]
+    always = 'case "$X" in\n  a) export Y=1;;\n  *) export Y=1;;\nesac'
+    assert final(plan(runbook(always), env()))["Y"].value == "1"
 
 
 def test_environment_after() -> None:

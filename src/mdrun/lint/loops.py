@@ -14,13 +14,32 @@ from dataclasses import dataclass, field
 
 from mdrun.lint import Finding, body_line_origin
 from mdrun.model import Block
-from mdrun.shell.parse import Node, Parsed, ShellSyntaxError, parse
+from mdrun.shell.parse import Parsed, ShellSyntaxError, parse
+from mdrun.shell.syntax import (
+    Body,
+    Case,
+    Chain,
+    Command,
+    Group,
+    If,
+    Loop,
+    Node,
+    Operator,
+    Pipeline,
+    body_span,
+    chains,
+    children,
+)
 
 SPIN, UNREACHABLE = "MD003", "MD004"
 # Commands that make a loop iteration wait (read blocks on its input, wait on children).
 _WAITS = frozenset({"sleep", "wait", "read", "inotifywait", "usleep"})
 _LEAVES = frozenset({"break", "exit", "return"})
 _FOREVER = frozenset({"true", ":"})
+
+
+Flags = frozenset[bool]
+"""The `slept` flags of a set of paths."""
 
 
 @dataclass
@@ -44,88 +63,88 @@ class Walker:
 
     def walk(self, node: Node, slept: frozenset[bool]) -> Paths:
         """The paths out of `node` for paths coming in with `slept`."""
-        kind = node.kind
         if not slept:
             return Paths(frozenset())
-        if kind == "command":
+        if isinstance(node, Command):
             return _command(node, slept)
-        if kind == "list":
-            return self.sequence(node.parts, slept)
-        if kind == "compound":
-            return self.sequence([p for p in node.list if p.kind != "reservedword"], slept)
-        if kind == "pipeline":
-            waits = any(p.kind == "command" and _first_word(p) in _WAITS for p in node.parts)
+        if isinstance(node, Group):
+            return self.sequence(node.body, slept)
+        if isinstance(node, Pipeline):
+            waits = any(_first_word(p) in _WAITS for p in node.commands)
             return Paths(frozenset({True}) if waits else slept)
-        if kind == "if":
+        if isinstance(node, If):
             return self.branches(node, slept)
-        if kind in ("while", "until", "for"):
+        if isinstance(node, Case):
+            return self.arms(node, slept)
+        if isinstance(node, Loop):
             # An inner loop may run zero times, but a sleep inside it counts: no false alarms.
             return Paths(frozenset({True}) if _contains_wait(node) else slept)
         return Paths(slept)
 
-    def sequence(self, parts: list[Node], slept: frozenset[bool]) -> Paths:
-        """Commands joined by `;`, newlines, `&&`, `||` and `&`.
-
-        Within an and-or chain, paths are split by exit status: `a && break || sleep 1` sleeps
-        on every path where `a` fails, since `||` runs exactly there."""
+    def sequence(self, body: Body, slept: frozenset[bool]) -> Paths:
+        """Commands joined by `;`, newlines, `&&`, `||` and `&`."""
         ok = fail = slept
         loops, previous = frozenset[bool](), None
-        for i, part in enumerate(parts):
-            if part.kind == "operator":
-                continue
-            before = parts[i - 1].op if i and parts[i - 1].kind == "operator" else ";"
-            after = (
-                parts[i + 1].op if i + 1 < len(parts) and parts[i + 1].kind == "operator" else ";"
-            )
-            chained = before in ("&&", "||")
-            if not (ok | fail) and previous is not None and not chained:
-                self.unreachable.append((part, self.parsed.text(previous).split()[0]))
+        for chain in chains(body):
+            if not (ok | fail) and previous is not None:
+                self.unreachable.append((chain.first, self.parsed.text(previous).split()[0]))
                 break
-            incoming = ok if before == "&&" else fail if before == "||" else ok | fail
-            out = self.walk(part, incoming)
-            loops |= out.loops
-            if after == "&":
+            chain_ok, chain_fail, chain_loops = self.chain(chain, ok | fail)
+            loops |= chain_loops
+            if chain.background:
                 continue  # runs in the background: it neither sleeps for us nor leaves
-            if before == "&&":
-                ok, fail = out.falls, fail | out.falls
-            elif before == "||":
-                ok, fail = ok | out.falls, out.falls
-            else:
-                ok = fail = out.falls
-            previous = part
+            ok, fail = chain_ok, chain_fail
+            previous = chain.rest[-1][1] if chain.rest else chain.first
         return Paths(ok | fail, loops)
 
-    def branches(self, node: Node, slept: frozenset[bool]) -> Paths:
-        """`if … then … elif … else … fi`: the union of the branches' paths."""
-        parts = node.parts
-        falls, loops = frozenset[bool](), frozenset[bool]()
-        state, i, has_else = slept, 0, False
-        while i < len(parts):
-            word = parts[i].word if parts[i].kind == "reservedword" else None
-            if word in ("if", "elif"):
-                cond = self.walk(parts[i + 1], state)
-                body = self.walk(parts[i + 3], cond.falls)
-                falls, loops = falls | body.falls, loops | cond.loops | body.loops
-                state, i = cond.falls, i + 4
-            elif word == "else":
-                body = self.walk(parts[i + 1], state)
-                falls, loops, has_else = falls | body.falls, loops | body.loops, True
-                i += 2
+    def chain(self, chain: Chain, slept: frozenset[bool]) -> tuple[Flags, Flags, Flags]:
+        """`a && b || c`: the paths that succeed, those that fail, and those that `continue`.
+
+        Paths are split by exit status: `a && break || sleep 1` sleeps on every path where
+        `a` fails, since `||` runs exactly there."""
+        out = self.walk(chain.first, slept)
+        ok = fail = out.falls
+        loops = out.loops
+        for op, node in chain.rest:
+            if op.op == "&&":
+                out = self.walk(node, ok)
+                ok, fail = out.falls, fail | out.falls
             else:
-                i += 1
-        return Paths(falls if has_else else falls | state, loops)
+                out = self.walk(node, fail)
+                ok, fail = ok | out.falls, out.falls
+            loops |= out.loops
+        return ok, fail, loops
+
+    def branches(self, node: If, slept: frozenset[bool]) -> Paths:
+        """`if … then … elif … else … fi`: the union of the branches' paths."""
+        falls, loops = frozenset[bool](), frozenset[bool]()
+        state = slept
+        for branch in node.branches:
+            cond = self.sequence(branch.condition, state)
+            body = self.sequence(branch.body, cond.falls)
+            falls, loops = falls | body.falls, loops | cond.loops | body.loops
+            state = cond.falls
+        if node.orelse is None:
+            return Paths(falls | state, loops)
+        body = self.sequence(node.orelse, state)
+        return Paths(falls | body.falls, loops | body.loops)
+
+    def arms(self, node: Case, slept: frozenset[bool]) -> Paths:
+        """`case … esac`: the union of the arms' paths (and no arm, without a `*` one)."""
+        falls, loops = frozenset[bool]() if node.has_default else slept, frozenset[bool]()
+        for arm in node.arms:
+            out = self.sequence(arm, slept)
+            falls, loops = falls | out.falls, loops | out.loops
+        return Paths(falls, loops)
 
 
 def _first_word(command: Node) -> str | None:
-    for part in command.parts:
-        if part.kind == "word":
-            return str(part.word)
-        if part.kind != "assignment":
-            return None
+    if isinstance(command, Command) and command.words:
+        return command.words[0].text
     return None
 
 
-def _command(node: Node, slept: frozenset[bool]) -> Paths:
+def _command(node: Command, slept: frozenset[bool]) -> Paths:
     word = _first_word(node)
     if word in _WAITS:
         return Paths(frozenset({True}))
@@ -136,52 +155,51 @@ def _command(node: Node, slept: frozenset[bool]) -> Paths:
     return Paths(slept)
 
 
-def _children(node: Node) -> list[Node]:
-    if node.kind == "compound":
-        return list(node.list)
-    return list(getattr(node, "parts", []) or [])
-
-
 def _contains_wait(node: Node) -> bool:
-    if node.kind == "command" and _first_word(node) in _WAITS:
+    if _first_word(node) in _WAITS:
         return True
-    return any(_contains_wait(child) for child in _children(node))
+    return any(_contains_wait(child) for child in children(node))
 
 
-def _loops(node: Node) -> list[Node]:
-    found = [node] if node.kind in ("while", "until") else []
-    for child in _children(node):
+def _loops(node: Node) -> list[Loop]:
+    found = [node] if isinstance(node, Loop) and node.keyword in ("while", "until") else []
+    for child in children(node):
         found += _loops(child)
     return found
 
 
-def _spins(walker: Walker, loop: Node) -> bool:
-    cond, body = [p for p in loop.parts if p.kind != "reservedword"][:2]
-    cond_text = walker.parsed.text(cond).strip().rstrip(";").strip()
-    polling = loop.kind == "until" or cond_text in _FOREVER or _contains_wait(loop)
+def _spins(walker: Walker, loop: Loop) -> bool:
+    span = body_span(loop.condition)
+    cond_text = walker.parsed.source[span[0] : span[1]] if span else ""
+    cond_text = cond_text.strip().rstrip(";").strip()
+    polling = loop.keyword == "until" or cond_text in _FOREVER or _contains_wait(loop)
     if not polling:
         return False  # a counted or data loop, not a wait
-    after_cond = walker.walk(cond, frozenset({False}))
-    out = walker.walk(body, after_cond.falls)
+    after_cond = walker.sequence(loop.condition, frozenset({False}))
+    out = walker.sequence(loop.body, after_cond.falls)
     return False in (out.falls | out.loops | after_cond.loops)
 
 
+def _all_loops(body: Body) -> list[Loop]:
+    return [inner for node in body if not isinstance(node, Operator) for inner in _loops(node)]
+
+
 def find_spinning_loops(block: Block) -> list[Finding]:
-    """Findings for one block's body; a body bashlex cannot parse gives none."""
+    """Findings for one block's body; a body that cannot be parsed gives none."""
     try:
         parsed = parse(block.body)
     except ShellSyntaxError:
         return []
     walker = Walker(parsed)
     findings = []
-    for loop in [inner for node in parsed.nodes for inner in _loops(node)]:
-        line = parsed.line_index(loop.pos[0])
+    for loop in _all_loops(parsed.nodes):
+        line = parsed.line_index(loop.span[0])
         if _spins(walker, loop):
             head = parsed.text(loop).split(";")[0].split("\n")[0]
             message = f"polling loop `{head}` has a path that never sleeps: it would spin"
             findings.append(Finding.at(body_line_origin(block, line), SPIN, message))
     for node, cut_by in walker.unreachable:
-        line = parsed.line_index(node.pos[0])
+        line = parsed.line_index(node.span[0])
         message = f"`{parsed.text(node)}` is unreachable: it follows `{cut_by}`"
         findings.append(Finding.at(body_line_origin(block, line), UNREACHABLE, message))
     return sorted(set(findings))

@@ -1,28 +1,29 @@
-"""The builtins that change variables, applied to a `FlowState` by `envflow.Flow`."""
+"""The builtins that change variables (`export`, `declare`, `unset`, `read`, `set -a`, `let`,
+`source`...), applied to a `FlowState`."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import re
 
-from mdrun.shell.words import NAME
-
-if TYPE_CHECKING:
-    from mdrun.plan.effects import Flow
-    from mdrun.plan.flowstate import FlowState
-    from mdrun.shell.parse import Node
+from mdrun.plan.flowstate import FlowState
+from mdrun.shell.scan import NAME, NAME_PATTERN, clip
+from mdrun.shell.syntax import Command
 
 _OPENING = frozenset({"source", ".", "eval"})
 _TYPED = frozenset("aAilnuc")
+_ARITH_ASSIGNED = re.compile(
+    rf"({NAME_PATTERN})\s*(?:\*\*|<<|>>|[-+*/%&|^])?=(?!=)|(?:\+\+|--)\s*({NAME_PATTERN})"
+    rf"|({NAME_PATTERN})\s*(?:\+\+|--)"
+)
 
 
-def apply_command(flow: Flow, node: Node, state: FlowState) -> bool | None:
-    """Apply one simple command; its exit status when known (assignments and exports: 0)."""
-    text = flow.parsed.text
-    words = [text(p) for p in node.parts if p.kind == "word"]
-    assignments = [text(p) for p in node.parts if p.kind == "assignment"]
+def apply_command(node: Command, text: str, state: FlowState, label: str) -> bool | None:
+    """Apply one simple command (`text` is its source) written at `label`; its exit status
+    when known (assignments and exports: 0)."""
+    words = [w.text for w in node.words]
     if not words:
-        for raw in assignments:
-            flow.assign(raw, state, node)
+        for word in node.assignments:
+            state.assign(word.text, label)
         return True
     name, args = words[0], words[1:]
     if name in ("true", ":"):
@@ -30,31 +31,30 @@ def apply_command(flow: Flow, node: Node, state: FlowState) -> bool | None:
     if name == "false":
         return False
     if name in _OPENING:
-        flow.open(state, node)
-    elif name == "export":
-        _export(flow, args, state, node)
-        return True
-    elif name in ("declare", "typeset", "readonly"):
-        _declare(flow, args, state, node, readonly=name == "readonly")
-        return True
-    elif name == "unset":
-        if not any(a.startswith("-") and "f" in a for a in args):
-            for arg in args:
-                if NAME.fullmatch(arg):
-                    flow.unset(arg, state, node)
+        state.open(f"`{clip(text)}` in {label}")
+    elif name in _DECLARING:
+        _DECLARING[name](args, state, label)
         return True
     elif name == "read":
-        _read(flow, args, state, node)
+        _read(args, state, label)
+    elif name == "let":
+        arithmetic_assignments(" ".join(args), state, label)
     elif name == "set":
         _set_options(args, state)
     elif name in ("cd", "pushd", "popd") and "PWD" in state.env:
-        flow.set_unknown("PWD", state, node)
+        state.set_value("PWD", None, label)
     elif name == "exit":
         state.stopped = True
     return None
 
 
-def _export(flow: Flow, args: list[str], state: FlowState, node: Node) -> None:
+def arithmetic_assignments(text: str, state: FlowState, label: str) -> None:
+    """`(( i++ ))`, `let x=y+1`: every name assigned is set, value unknown."""
+    for match in _ARITH_ASSIGNED.finditer(text):
+        state.set_value(next(g for g in match.groups() if g), None, label)
+
+
+def _export(args: list[str], state: FlowState, label: str) -> None:
     unexport = False
     for arg in args:
         if arg.startswith("-"):
@@ -62,15 +62,15 @@ def _export(flow: Flow, args: list[str], state: FlowState, node: Node) -> None:
             if "f" in arg:
                 return
         elif NAME.fullmatch(arg):
-            if unexport and arg in state.env:
-                state.shell[arg] = state.env.pop(arg)
-            elif not unexport:
-                flow.export_name(arg, state, node)
+            if unexport:
+                state.unexport(arg)
+            else:
+                state.export_name(arg, label)
         else:
-            flow.assign(arg, state, node, export=not unexport)
+            state.assign(arg, label, export=not unexport)
 
 
-def _declare(flow: Flow, args: list[str], state: FlowState, node: Node, *, readonly: bool) -> None:
+def _declare(args: list[str], state: FlowState, label: str, *, readonly: bool = False) -> None:
     options = "".join(a[1:] for a in args if a.startswith("-"))
     if "f" in options or "F" in options or "p" in options:
         return
@@ -81,14 +81,34 @@ def _declare(flow: Flow, args: list[str], state: FlowState, node: Node, *, reado
             continue
         if NAME.fullmatch(arg):
             if export:
-                flow.export_name(arg, state, node)
+                state.export_name(arg, label)
         elif typed:
-            flow.set_value(arg.split("=", 1)[0], None, state, node, export=export)
+            state.set_value(arg.split("=", 1)[0], None, label, export=export)
         else:
-            flow.assign(arg, state, node, export=export)
+            state.assign(arg, label, export=export)
 
 
-def _read(flow: Flow, args: list[str], state: FlowState, node: Node) -> None:
+def _unset(args: list[str], state: FlowState, label: str) -> None:
+    if not any(a.startswith("-") and "f" in a for a in args):
+        for arg in args:
+            if NAME.fullmatch(arg):
+                state.unset(arg, label)
+
+
+def _readonly(args: list[str], state: FlowState, label: str) -> None:
+    _declare(args, state, label, readonly=True)
+
+
+_DECLARING = {
+    "export": _export,
+    "declare": _declare,
+    "typeset": _declare,
+    "readonly": _readonly,
+    "unset": _unset,
+}
+
+
+def _read(args: list[str], state: FlowState, label: str) -> None:
     skip_next = False
     for arg in args:
         if skip_next:
@@ -98,7 +118,7 @@ def _read(flow: Flow, args: list[str], state: FlowState, node: Node) -> None:
             if "a" in arg:
                 return
         elif NAME.fullmatch(arg):
-            flow.set_unknown(arg, state, node)
+            state.set_value(arg, None, label)
 
 
 def _set_options(args: list[str], state: FlowState) -> None:

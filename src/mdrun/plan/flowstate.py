@@ -1,11 +1,17 @@
-"""The planner's knowledge of one shell while a block runs, and how maybes merge."""
+"""The planner's knowledge of one shell while a block runs, the variable operations that
+change it (`NAME=value`, `export`, `unset`, `source`), and how maybes merge."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from mdrun.model import EnvValue
-from mdrun.shell.scope import Scope
+from mdrun.shell.scan import NAME, NAME_PATTERN
+from mdrun.shell.scope import NeedsExecution, Scope
+from mdrun.shell.words import expand
+
+_ASSIGN = re.compile(rf"({NAME_PATTERN})(\+?)=(.*)\Z", re.DOTALL)
 
 
 class FlowState:
@@ -61,6 +67,67 @@ class FlowState:
             self.opened_by,
             self.stopped,
         )
+
+    def become(self, other: FlowState) -> None:
+        """Take on every field of `other` (after its forks were merged)."""
+        for name in FlowState.__slots__:
+            setattr(self, name, getattr(other, name))
+
+    def value(self, raw: str) -> str | None:
+        """The statically expanded value of an assignment's right-hand side, if known."""
+        try:
+            return expand(raw, self.scope(), split=False).fields[0]
+        except NeedsExecution:
+            return None
+
+    def assign(self, raw: str, label: str, *, export: bool = False) -> None:
+        """`NAME=value` or `NAME+=value` (the source text), written at `label`."""
+        match = _ASSIGN.match(raw)
+        if match is None:
+            return
+        name, append, rhs = match.groups()
+        value = self.value(rhs)
+        if append:
+            old = self.shell.get(name) or self.env.get(name)
+            if old is not None:
+                value = None if old.value is None or value is None else old.value + value
+        self.set_value(name, value, label, export=export)
+
+    def set_value(self, name: str, value: str | None, label: str, *, export: bool = False) -> None:
+        """Set `name` (None: set, value unknown), exported when it must be."""
+        if not NAME.fullmatch(name):
+            return
+        self.unset_by.pop(name, None)
+        if export or self.allexport or name in self.env or name in self.marks:
+            self.env[name] = EnvValue(value, label)
+            self.shell.pop(name, None)
+            self.marks.discard(name)
+        else:
+            self.shell[name] = EnvValue(value, f"set by {label}")
+
+    def export_name(self, name: str, label: str) -> None:
+        """`export NAME` with no value."""
+        if name in self.shell:
+            item = self.shell.pop(name)
+            self.env[name] = item._replace(source=label)
+        elif name not in self.env:
+            self.marks.add(name)
+
+    def unexport(self, name: str) -> None:
+        """`export -n NAME`: it stays set, for this shell only."""
+        if name in self.env:
+            self.shell[name] = self.env.pop(name)
+
+    def unset(self, name: str, label: str) -> None:
+        """`unset NAME`."""
+        self.env.pop(name, None)
+        self.shell.pop(name, None)
+        self.marks.discard(name)
+        self.unset_by[name] = f"unset by {label}"
+
+    def open(self, why: str) -> None:
+        """After `source f`/`eval …` (`why` quotes it), any variable may be set."""
+        self.opened_by = self.opened_by or why
 
     def next_block(self) -> FlowState:
         """What the next sync block starts with: the exported environment only."""

@@ -13,8 +13,9 @@ from typing import Literal, NamedTuple
 from mdrun.model import Block, Environment, Verdict
 from mdrun.plan.guardshape import Branch, GuardKind, shape, strip_separators
 from mdrun.shell.conditions import Evaluator
-from mdrun.shell.parse import Node, Parsed, ShellSyntaxError, may_change_env, parse
+from mdrun.shell.parse import Parsed, ShellSyntaxError, may_change_env, parse
 from mdrun.shell.scope import Outcome, Scope
+from mdrun.shell.syntax import Body, body_span
 
 _LOOKS_GUARDED = re.compile(r"\s*(?:#[^\n]*\n\s*)*(?:if|\[\[?|test|!)\s")
 
@@ -38,9 +39,9 @@ class Decision(NamedTuple):
     verdict: Verdict
     """The verdict shown to people."""
     parsed: Parsed | None
-    """The parsed body, None when it was not parsed (bashlex failed, or `when=` is false)."""
-    paths: tuple[tuple[Node, ...], ...]
-    """The node sequences the block may run: one path means certain, `()` means nothing runs."""
+    """The parsed body, None when it was not parsed (a syntax error, or `when=` is false)."""
+    paths: tuple[Body, ...]
+    """The bodies the block may run: one path means certain, `()` means nothing runs."""
 
 
 def looks_guarded(body: str) -> bool:
@@ -69,8 +70,8 @@ def block_guard(block: Block) -> Guard | None:
 
 
 def _condition_text(parsed: Parsed, branch: Branch) -> str:
-    parts = strip_separators(list(branch.condition or ()))
-    return parsed.source[parts[0].pos[0] : parts[-1].pos[1]] if parts else ""
+    span = body_span(strip_separators(branch.condition or ()))
+    return parsed.source[span[0] : span[1]] if span else ""
 
 
 def evaluate(condition: str, env: Environment) -> Verdict:
@@ -85,11 +86,7 @@ def condition_outcome(condition: str, scope: Scope) -> Outcome:
         parsed = parse(condition)
     except ShellSyntaxError as exc:
         return Outcome(None, f"could not parse {condition!r}: {exc}")
-    evaluator = Evaluator(parsed, scope)
-    outcome = Outcome(True, "empty condition")
-    for node in parsed.nodes:
-        outcome = evaluator.node(node)
-    return outcome
+    return Evaluator(parsed, scope).parts(parsed.nodes)
 
 
 def block_verdict(block: Block, env: Environment) -> Verdict:
@@ -138,7 +135,7 @@ def decide_branches(
     """Which of an if/elif/else's branches runs: the first whose condition holds."""
     evaluator = Evaluator(parsed, scope)
     facts: list[str] = []
-    maybe: list[tuple[Node, ...]] = []
+    maybe: list[Body] = []
     unknown: Outcome | None = None
     labelled = len(branches) > 1
     for branch in branches:
@@ -168,9 +165,7 @@ def _fact(labelled: bool, branch: Branch, value: str, outcome: Outcome) -> str:
     return f"{branch.label} {value}: {outcome.text}" if labelled else outcome.text
 
 
-def _unknown(
-    outcome: Outcome | None, parsed: Parsed, paths: tuple[tuple[Node, ...], ...]
-) -> Decision:
+def _unknown(outcome: Outcome | None, parsed: Parsed, paths: tuple[Body, ...]) -> Decision:
     reason = _reason(outcome) if outcome is not None else "undecidable"
     return Decision(Verdict("unknown", reason), parsed, paths)
 

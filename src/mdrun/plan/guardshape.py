@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Literal, NamedTuple
 
-from mdrun.shell.parse import Node, Parsed
+from mdrun.shell.parse import Parsed
+from mdrun.shell.syntax import Body, Command, Conditional, If, Node, Operator, Pipeline
 
 GuardKind = Literal["if", "and"]
 _SEPARATORS = (";", "\n", "&")
@@ -15,72 +16,63 @@ class Branch(NamedTuple):
 
     label: str
     """`if`, `elif 1`, `elif 2`, `else`; `then` for `TEST && command`; `body` when unguarded."""
-    condition: tuple[Node, ...] | None
-    """The condition's bashlex parts (commands and operators); None for `else` and `body`."""
-    body: tuple[Node, ...]
+    condition: Body | None
+    """The condition's commands and operators; None for `else` and `body`."""
+    body: Body
     """What runs when this branch is taken."""
 
 
 def shape(parsed: Parsed) -> tuple[GuardKind | None, tuple[Branch, ...]]:
     """The body guard's form and branches (one `body` branch when unguarded)."""
-    nodes = parsed.nodes
-    if len(nodes) == 1 and nodes[0].kind == "list":
-        parts = strip_separators(nodes[0].parts)
-        if len(parts) == 1:
-            nodes = (parts[0],)
-    if len(nodes) == 1 and nodes[0].kind == "if":
-        return "if", if_branches(nodes[0])
-    if len(nodes) == 1 and nodes[0].kind == "list":
-        split = _and_guard(parsed, nodes[0].parts)
-        if split is not None:
-            return "and", (Branch("then", split[0], split[1]),)
-    return None, (Branch("body", None, nodes),)
+    parts = strip_separators(parsed.nodes)
+    if len(parts) == 1 and isinstance(parts[0], If):
+        return "if", if_branches(parts[0])
+    split = _and_guard(parts)
+    if split is not None:
+        return "and", (Branch("then", split[0], split[1]),)
+    return None, (Branch("body", None, parsed.nodes),)
 
 
-def strip_separators(parts: list[Node]) -> list[Node]:
-    out = list(parts)
-    while out and out[-1].kind == "operator" and out[-1].op in (";", "\n"):
-        out.pop()
-    return out
+def strip_separators(parts: Body) -> Body:
+    """`parts` without the `;` and newlines that end it."""
+    end = len(parts)
+    while end and _ends_command(parts[end - 1]):
+        end -= 1
+    return parts[:end]
 
 
-def if_branches(node: Node) -> tuple[Branch, ...]:
-    branches: list[Branch] = []
-    groups: list[tuple[str, list[Node]]] = []
-    for part in node.parts:
-        if part.kind == "reservedword" and part.word in ("if", "elif", "then", "else", "fi"):
-            groups.append((part.word, []))
-        elif groups:
-            groups[-1][1].append(part)
-    elifs = 0
-    for k, (word, nodes) in enumerate(groups):
-        if word in ("if", "elif"):
-            label = "if" if word == "if" else f"elif {elifs + 1}"
-            elifs += word == "elif"
-            cond = tuple(p for n in nodes for p in (n.parts if n.kind == "list" else [n]))
-            branches.append(Branch(label, cond, tuple(groups[k + 1][1])))
-        elif word == "else":
-            branches.append(Branch("else", None, tuple(nodes)))
+def _ends_command(part: Node | Operator) -> bool:
+    return isinstance(part, Operator) and part.op in (";", "\n")
+
+
+def if_branches(node: If) -> tuple[Branch, ...]:
+    """`if`, `elif 1`, …, `else`: each with its condition and body."""
+    branches = [
+        Branch("if" if k == 0 else f"elif {k}", b.condition, b.body)
+        for k, b in enumerate(node.branches)
+    ]
+    if node.orelse is not None:
+        branches.append(Branch("else", None, node.orelse))
     return tuple(branches)
 
 
-def _and_guard(
-    parsed: Parsed, parts: list[Node]
-) -> tuple[tuple[Node, ...], tuple[Node, ...]] | None:
+def _and_guard(parts: Body) -> tuple[Body, Body] | None:
     """`[ … ] && [ … ] && cmd` → (the tests and their operators, (cmd,))."""
-    parts = strip_separators(parts)
-    ops = parts[1::2]
-    if len(parts) < 3 or any(o.op in _SEPARATORS for o in ops) or ops[-1].op != "&&":
+    ops = [p for p in parts[1::2] if isinstance(p, Operator)]
+    if len(parts) < 3 or len(ops) != len(parts) // 2:
         return None
-    if not all(_is_test(parsed, p) for p in parts[:-1:2]):
+    if any(o.op in _SEPARATORS for o in ops) or ops[-1].op != "&&":
         return None
-    return tuple(parts[:-2]), (parts[-1],)
+    if not all(_is_test(p) for p in parts[:-1:2]):
+        return None
+    return parts[:-2], (parts[-1],)
 
 
-def _is_test(parsed: Parsed, node: Node) -> bool:
-    if node.kind == "pipeline" and len(node.parts) == 2 and node.parts[0].kind == "reservedword":
-        return _is_test(parsed, node.parts[1])
-    if node.kind != "command" or not node.parts or node.parts[0].kind != "word":
+def _is_test(node: Node | Operator) -> bool:
+    if isinstance(node, Pipeline) and node.negated and len(node.commands) == 1:
+        return _is_test(node.commands[0])
+    if isinstance(node, Conditional):
+        return True
+    if not isinstance(node, Command) or node.assignments or not node.words:
         return False
-    first = node.parts[0]
-    return first.pos[0] in parsed.conditionals or parsed.text(first) in ("[", "test")
+    return node.words[0].text in ("[", "test")

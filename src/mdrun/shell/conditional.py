@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from mdrun.shell.parse import matching_paren
+from mdrun.shell.scan import matching_paren, skip_quoted
 from mdrun.shell.scope import NeedsExecution, Outcome, Scope, lazy
 from mdrun.shell.testexpr import BINARY, UNARY, arith_int, compare, presence
 from mdrun.shell.words import expand
@@ -67,12 +67,10 @@ def _tokens(text: str) -> list[str]:
 
 
 def _quote_end(text: str, i: int) -> int:
-    quote, j = text[i], i + 1
-    while j < len(text) and text[j] != quote:
-        j += 2 if quote == '"' and text[j] == "\\" else 1
-    if j >= len(text):
+    end = skip_quoted(text, i)
+    if end > len(text) or end - 1 == i or text[end - 1] != text[i]:
         raise ValueError("unterminated quote")
-    return j + 1
+    return end
 
 
 class _Parser:

@@ -1,39 +1,61 @@
-"""Parse shell text with bashlex, without ever running it.
+"""Parse shell text with tree-sitter-bash into `shell.syntax` records, without running it.
 
-bashlex does not know `[[ … ]]`: each one is masked with a placeholder word of the same length
-before parsing (so every position still points into the original text) and kept aside, keyed
-by its start offset, for the guard evaluator. Anything bashlex rejects becomes `ShellSyntaxError`.
+tree-sitter-bash reads `[ … ]` as an expression grammar, but to bash `[` is a command like any
+other, whose arguments may be anything (`[ = = ]`, `[ x -eq ]`). So each `[` that starts a test
+is replaced by `_` (one byte for one) and the text parsed again: every `[` test then becomes
+a plain command, whose words are read from the original text. A text that still has a syntax
+error raises `ShellSyntaxError`.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
-from types import MappingProxyType
-from typing import Any, NamedTuple
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING, NamedTuple
 
-Node = Any
-"""A bashlex AST node (bashlex is untyped)."""
+from mdrun.shell.scan import NAME_PATTERN
+from mdrun.shell.syntax import (
+    Arithmetic,
+    Body,
+    Case,
+    Command,
+    Conditional,
+    Group,
+    If,
+    IfBranch,
+    Loop,
+    LoopKeyword,
+    Node,
+    Operator,
+    Other,
+    Pipeline,
+    Redirect,
+    Span,
+    Word,
+)
+
+if TYPE_CHECKING:
+    from tree_sitter import Node as TSNode
+    from tree_sitter import Parser
 
 
 class ShellSyntaxError(Exception):
-    """bashlex could not parse the text."""
+    """tree-sitter-bash found a syntax error; the message says where."""
 
 
 class Parsed(NamedTuple):
-    """Shell text and its top-level bashlex nodes."""
+    """Shell text and its top-level commands."""
 
     source: str
-    """The original text; node positions index into it."""
-    nodes: tuple[Node, ...]
-    """Top-level commands in order (a lone `if` is unwrapped from its compound node)."""
-    conditionals: Mapping[int, str] = MappingProxyType({})
-    """Start offset of each masked `[[ … ]]` → its original text."""
+    """The original text; spans index into it."""
+    nodes: Body
+    """Its commands and the operators between them (newlines included), in order."""
 
-    def text(self, node: Node) -> str:
+    def text(self, node: Node | Operator | Word) -> str:
         """The original source of `node`."""
-        start, end = node.pos
+        start, end = node.span
         return self.source[start:end]
 
     def line_index(self, offset: int) -> int:
@@ -43,201 +65,317 @@ class Parsed(NamedTuple):
 
 _MAY_CHANGE_ENV = re.compile(
     r"\b(?:export|unset|declare|typeset|readonly|local|source|eval|read|set|cd|pushd|popd|exit)\b"
-    r"|(?:^|[\s;&|({])(?:\.\s|[A-Za-z_][A-Za-z0-9_]*\+?=)|\$\{[A-Za-z_][A-Za-z0-9_]*:?="
+    rf"|(?:^|[\s;&|({{])(?:\.\s|{NAME_PATTERN}\+?=)|\$\{{{NAME_PATTERN}:?="
+    r"|\(\(|\blet\b"
 )
 
 
 def may_change_env(source: str) -> bool:
     """False when `source` certainly sets, exports and unsets nothing (a cheap pre-check that
-    spares bashlex, ~1 ms per block, on plain bodies)."""
+    lets plain bodies skip parsing)."""
     return _MAY_CHANGE_ENV.search(source) is not None
 
 
-# Only `changed_names` uses these, and only for a body bashlex rejects: kept as strings so that
-# `re` compiles them on first use (its cache keeps them) rather than at every import.
-_OPENS_ALL = r"\b(?:source|eval)\b|(?:^|[\s;&|({])\.\s"
-_STATEMENT = (
+_OPENS_ALL = re.compile(r"\b(?:source|eval)\b|(?:^|[\s;&|({])\.\s")
+_STATEMENT = re.compile(
     r"\b(?:export|declare|typeset|readonly|local|unset|read|mapfile|readarray|getopts|let"
     r"|printf|for|select)\b([^;&|\n]*)|\(\(([^)]*)\)\)"
 )
-_ASSIGNED = r"(?:^|[\s;&|({])([A-Za-z_][A-Za-z0-9_]*)\+?=|\$\{([A-Za-z_][A-Za-z0-9_]*):?="
-_NAME_TOKEN = r"(?<![\w$-])([A-Za-z_][A-Za-z0-9_]*)"
+_ASSIGNED = re.compile(rf"(?:^|[\s;&|({{])({NAME_PATTERN})\+?=|\$\{{({NAME_PATTERN}):?=")
+_NAME_TOKEN = re.compile(rf"(?<![\w$-])({NAME_PATTERN})")
 
 
 def changed_names(source: str) -> set[str] | None:
-    """Names that text bashlex cannot parse might set, export or unset (over-approximated:
+    """Names that text that cannot be parsed might set, export or unset (over-approximated:
     every name-like word after `export`, `read`, `unset`...), or None when it might change
     any name (`source`, `eval`)."""
-    if re.search(_OPENS_ALL, source):
+    if _OPENS_ALL.search(source):
         return None
-    names = {m.group(1) or m.group(2) for m in re.finditer(_ASSIGNED, source)}
-    for match in re.finditer(_STATEMENT, source):
-        names.update(re.findall(_NAME_TOKEN, match.group(1) or match.group(2) or ""))
+    names = {m.group(1) or m.group(2) for m in _ASSIGNED.finditer(source)}
+    for match in _STATEMENT.finditer(source):
+        names.update(_NAME_TOKEN.findall(match.group(1) or match.group(2) or ""))
     return names
+
+
+@functools.cache
+def _parser() -> Parser:
+    from tree_sitter import Language, Parser
+    from tree_sitter_bash import language
+
+    return Parser(Language(language()))
 
 
 @functools.lru_cache(maxsize=4096)
 def parse(source: str) -> Parsed:
     """Parse `source` (cached: guards, planner and renders ask for the same bodies); raises
-    `ShellSyntaxError` with bashlex's message on failure. Treat the result as read-only."""
+    `ShellSyntaxError` on a syntax error. The result is immutable."""
     if all(not ln.strip() or ln.lstrip().startswith("#") for ln in source.splitlines()):
         return Parsed(source, ())
-    masked, conditionals = mask_conditionals(mask_arithmetic(source))
-    nodes = _bashlex_parse(masked)
-    if isinstance(nodes, str):
-        raise ShellSyntaxError(nodes)
-    return Parsed(source, tuple(unwrap(n) for n in nodes), conditionals)
+    data = source.encode()
+    root = _parser().parse(data).root_node
+    brackets = _bracket_tests(root) if b"[" in data else []
+    if brackets:
+        masked = bytearray(data)
+        for offset in brackets:
+            masked[offset] = ord("_")
+        root = _parser().parse(bytes(masked)).root_node
+    if root.has_error:
+        raise ShellSyntaxError(_error_message(root, data))
+    return Parsed(source, _Builder(source, data).body(root.children))
 
 
-def _bashlex_parse(text: str) -> list[Node] | str:
-    """bashlex's nodes for `text`, or the message of the parse error it raised."""
-    import bashlex  # replaced by tree-sitter-bash (issue 10)
-
-    try:
-        nodes: list[Node] = bashlex.parse(text)
-    except (bashlex.errors.ParsingError, NotImplementedError) as exc:
-        return f"{type(exc).__name__}: {exc}"
-    except Exception as exc:  # noqa: BLE001 - bashlex raises assorted types (IndexError...)
-        # Not kept: these may depend on this process (the recursion limit, memory).
-        raise ShellSyntaxError(f"{type(exc).__name__}: {exc}") from None
-    return nodes
+def _bracket_tests(node: TSNode) -> list[int]:
+    """Byte offsets of every `[` that tree-sitter took for the start of a test."""
+    found: list[int] = []
+    for child in node.children:
+        if child.type == "[" and node.type in ("test_command", "ERROR"):
+            found.append(child.start_byte)
+        elif child.child_count:
+            found += _bracket_tests(child)
+    return found
 
 
-def unwrap(node: Node) -> Node:
-    """An `if`/`for`/`while` node out of the compound bashlex wraps it in."""
-    inner = getattr(node, "list", None)
-    if node.kind == "compound" and inner and len(inner) == 1 and inner[0].kind != "reservedword":
-        return inner[0]
-    return node
+def _error_message(root: TSNode, data: bytes) -> str:
+    """`line 3: syntax error near `esac``, for the first error in the tree."""
+    node = _first_error(root) or root
+    line = node.start_point[0] + 1
+    if node.is_missing:
+        return f"line {line}: `{node.type}` is missing"
+    near = data[node.start_byte : node.end_byte].decode(errors="replace").split("\n")[0][:30]
+    return f"line {line}: syntax error near `{near}`"
 
 
-def mask_arithmetic(text: str) -> str:
-    """Replace every `$(( … ))` with underscores: bashlex cannot parse arithmetic, and the
-    expander reads the original text anyway (and calls it unknown)."""
-    out = list(text)
-    i, n, in_double = 0, len(text), False
-    while i < n:
-        c = text[i]
-        if c == "\\":
-            i += 2
-        elif c == "'" and not in_double:
-            end = text.find("'", i + 1)
-            i = n if end < 0 else end + 1
-        elif c == '"':
-            in_double = not in_double
-            i += 1
-        elif text.startswith("$((", i):
-            end = matching_paren(text, i + 1)
-            out[i:end] = "_" * (end - i)
-            i = end
-        else:
-            i += 1
-    return "".join(out)
-
-
-_STARTERS = frozenset(" \t\n;&|(){}!`")
-
-
-def mask_conditionals(text: str) -> tuple[str, dict[int, str]]:
-    """Replace every `[[ … ]]` in command position with a same-length placeholder word."""
-    out = list(text)
-    found: dict[int, str] = {}
-    i, n, word_start = 0, len(text), True
-    while i < n:
-        c = text[i]
-        if c in "'\"\\":
-            i = _skip_quoted(text, i)
-            word_start = False
-            continue
-        if c == "#" and word_start:
-            i = _line_end(text, i)
-            continue
-        if c == "<" and text.startswith("<<", i) and not text.startswith("<<<", i):
-            i = _skip_heredoc(text, i)
-            continue
-        if word_start and text.startswith("[[", i) and text[i + 2 : i + 3] in ("", " ", "\t", "\n"):
-            end = _conditional_end(text, i + 2)
-            if end is not None:
-                found[i] = text[i:end]
-                out[i:end] = f"_{len(found)}".ljust(end - i, "_")
-                i = end
-                continue
-        word_start = c in _STARTERS
-        i += 1
-    return "".join(out), found
-
-
-def _skip_quoted(text: str, i: int) -> int:
-    """Index after the quoted string or escaped character starting at `i`."""
-    c = text[i]
-    if c == "\\":
-        return i + 2
-    if c == "'":
-        end = text.find("'", i + 1)
-        return len(text) if end < 0 else end + 1
-    j = i + 1
-    while j < len(text) and text[j] != '"':
-        j += 2 if text[j] == "\\" else 1
-    return j + 1
-
-
-def _line_end(text: str, i: int) -> int:
-    end = text.find("\n", i)
-    return len(text) if end < 0 else end
-
-
-def _skip_heredoc(text: str, i: int) -> int:
-    """Index after a here-document's body (the `<<` is at `i`), or just past `<<` if odd."""
-    j = i + 2
-    strip_tabs = text.startswith("-", j)
-    j += strip_tabs
-    while j < len(text) and text[j] in " \t":
-        j += 1
-    start = j
-    while j < len(text) and text[j] not in " \t\n;&|<>()":
-        j += 1
-    delimiter = text[start:j].replace('"', "").replace("'", "").replace("\\", "")
-    if not delimiter:
-        return i + 2
-    line_start = _line_end(text, j) + 1
-    while line_start < len(text):
-        end = _line_end(text, line_start)
-        line = text[line_start:end]
-        if (line.lstrip("\t") if strip_tabs else line) == delimiter:
-            return end
-        line_start = end + 1
-    return len(text)
-
-
-def _conditional_end(text: str, i: int) -> int | None:
-    """Index after the `]]` closing a conditional whose contents start at `i`, or None."""
-    n = len(text)
-    while i < n:
-        if text[i] in " \t\n":
-            i += 1
-            continue
-        if text.startswith("]]", i) and (i + 2 == n or text[i + 2] in " \t\n;&|)"):
-            return i + 2
-        while i < n and text[i] not in " \t\n":
-            if text[i] in "'\"\\":
-                i = _skip_quoted(text, i)
-            elif text.startswith("$(", i):
-                i = matching_paren(text, i + 1)
-            else:
-                i += 1
+def _first_error(node: TSNode) -> TSNode | None:
+    if node.is_error or node.is_missing:
+        return node
+    for child in node.children:
+        if child.has_error or child.is_missing:
+            return _first_error(child)
     return None
 
 
-def matching_paren(text: str, i: int) -> int:
-    """Index after the `)` matching the `(` at `i` (quotes respected)."""
-    depth = 0
-    while i < len(text):
-        c = text[i]
-        if c in "'\"\\":
-            i = _skip_quoted(text, i)
-            continue
-        depth += {"(": 1, ")": -1}.get(c, 0)
-        i += 1
-        if depth == 0:
-            return i
-    return i
+_TERMINATORS = frozenset({";", "&"})
+_REDIRECTS = frozenset({"file_redirect", "heredoc_redirect", "herestring_redirect"})
+_CASE_ENDS = frozenset({";;", ";&", ";;&"})
+_CLOSERS = frozenset({"then", "else", "elif", "fi", "do", "done", "esac"})
+
+
+class _Builder:
+    """Turns tree-sitter nodes of one text into `shell.syntax` records."""
+
+    def __init__(self, source: str, data: bytes) -> None:
+        self.source, self.data = source, data
+        self.chars = None if source.isascii() else _char_offsets(source)
+
+    def span(self, node: TSNode, end: int | None = None) -> Span:
+        start, stop = node.start_byte, node.end_byte if end is None else end
+        if self.chars is None:
+            return (start, stop)
+        return (self.chars[start], self.chars[stop])
+
+    def word(self, node: TSNode) -> Word:
+        start, end = self.span(node)
+        return Word((start, end), self.source[start:end])
+
+    def body(self, nodes: Iterable[TSNode]) -> Body:
+        """Commands and operators; a newline operator between commands that have none."""
+        parts: list[Node | Operator] = []
+        for node in nodes:
+            if node.type in _TERMINATORS:
+                parts.append(Operator(self.span(node), ";" if node.type == ";" else "&"))
+            elif node.is_named and node.type not in ("comment", "heredoc_body"):
+                if parts and not isinstance(parts[-1], Operator):
+                    parts.append(self._newline(parts[-1].span[1]))
+                parts += self.statement(node)
+        return tuple(parts)
+
+    def _newline(self, after: int) -> Operator:
+        at = self.source.find("\n", after)
+        return Operator((after, after) if at < 0 else (at, at + 1), "\n")
+
+    def statement(self, node: TSNode) -> list[Node | Operator]:
+        """One statement; an `&&`/`||` list becomes its commands and operators."""
+        if node.type != "list":
+            return [self.node(node)]
+        parts: list[Node | Operator] = []
+        for child in node.children:
+            if child.type in ("&&", "||"):
+                parts.append(Operator(self.span(child), "&&" if child.type == "&&" else "||"))
+            elif child.is_named and child.type != "comment":
+                parts += self.statement(child)
+        return parts
+
+    def node(self, node: TSNode) -> Node:
+        """The record for one command."""
+        kind = node.type
+        build = _BUILDERS.get(kind)
+        if build is not None:
+            return build(self, node)
+        if kind in ("variable_assignment", "variable_assignments"):
+            words = [node] if kind == "variable_assignment" else node.named_children
+            return Command(self.span(node), tuple(self.word(w) for w in words), ())
+        if kind in ("declaration_command", "unset_command"):
+            return Command(self.span(node), (), tuple(self.word(w) for w in node.children))
+        return Other(self.span(node), kind)
+
+    def command(self, node: TSNode) -> Command:
+        assignments: list[Word] = []
+        words: list[Word] = []
+        redirects: list[Redirect] = []
+        for child in node.children:
+            if child.type in _REDIRECTS:
+                redirects += self.redirects(child)
+            elif child.type == "variable_assignment" and not words:
+                assignments.append(self.word(child))
+            elif child.type != "comment":
+                words.append(self.word(child))
+        if not assignments and words and words[0].text in _CLOSERS:
+            # tree-sitter takes a stray `done` for a command; bash stops at it.
+            line = self.source.count("\n", 0, words[0].span[0]) + 1
+            raise ShellSyntaxError(f"line {line}: syntax error near `{words[0].text}`")
+        return Command(self.span(node), tuple(assignments), tuple(words), tuple(redirects))
+
+    def redirected(self, node: TSNode) -> Node:
+        """A command with redirections; a here-document's body is left out of its span."""
+        redirects: list[Redirect] = []
+        end = node.start_byte
+        for child in node.children:
+            if child.type in _REDIRECTS:
+                redirects += self.redirects(child)
+            end = max(end, _end_before_heredoc(child))
+        body = node.child_by_field_name("body")
+        span = self.span(node, end)
+        if body is None:
+            return Command(span, (), (), tuple(redirects))
+        inner = self.node(body)
+        if isinstance(inner, Conditional):  # its span stays the `[[ … ]]` that `conditional` reads
+            return replace(inner, redirects=tuple(redirects))
+        if isinstance(inner, Command):
+            return replace(inner, span=span, redirects=(*inner.redirects, *redirects))
+        return replace(inner, span=span)
+
+    def redirects(self, node: TSNode) -> list[Redirect]:
+        """One redirection (and those tree-sitter nests in a here-document's)."""
+        op = next((c.type for c in node.children if not c.is_named), "")
+        nested = [c for c in node.named_children if c.type in _REDIRECTS]
+        targets = [
+            c
+            for c in node.named_children
+            if c.type not in ("file_descriptor", "heredoc_body", "heredoc_end", *_REDIRECTS)
+        ]
+        target = self.source[slice(*self.span(targets[0]))] if targets else ""
+        if op in (">&", "<&") and (target.isdigit() or target == "-"):
+            target = "&" + target
+        span = self.span(node, _end_before_heredoc(node))
+        return [Redirect(span, op, target), *(r for c in nested for r in self.redirects(c))]
+
+    def test(self, node: TSNode) -> Node:
+        opener = node.children[0].type
+        if opener == "[[":
+            return Conditional(self.span(node))
+        return Arithmetic(self.span(node)) if opener == "((" else Other(self.span(node), "test")
+
+    def pipeline(self, node: TSNode) -> Pipeline:
+        commands = [self.node(c) for c in node.named_children if c.type != "comment"]
+        first = commands[0]
+        if isinstance(first, Pipeline) and first.negated and len(first.commands) == 1:
+            # `! a | b`: tree-sitter binds `!` to `a`, bash negates the whole pipeline.
+            return Pipeline(self.span(node), (*first.commands, *commands[1:]), True)
+        return Pipeline(self.span(node), tuple(commands), False)
+
+    def negated(self, node: TSNode) -> Pipeline:
+        inner = self.node(node.named_children[-1])
+        if isinstance(inner, Pipeline) and not inner.negated:
+            return Pipeline(self.span(node), inner.commands, True)
+        return Pipeline(self.span(node), (inner,), True)
+
+    def if_statement(self, node: TSNode) -> If:
+        branches = [self._branch(node.children)]
+        orelse: Body | None = None
+        for child in node.children:
+            if child.type == "elif_clause":
+                branches.append(self._branch(child.children))
+            elif child.type == "else_clause":
+                orelse = self.body(child.children[1:])
+        return If(self.span(node), tuple(branches), orelse)
+
+    def _branch(self, children: Sequence[TSNode]) -> IfBranch:
+        """`if|elif CONDITION then BODY`, BODY ending at the next clause or `fi`."""
+        kinds = [c.type for c in children]
+        then = kinds.index("then")
+        stop = next((k for k in range(then, len(kinds)) if kinds[k] in _CLAUSE_ENDS), len(kinds))
+        return IfBranch(self.body(children[1:then]), self.body(children[then + 1 : stop]))
+
+    def loop(self, node: TSNode) -> Loop:
+        keyword = node.children[0].type
+        do = node.child_by_field_name("body")
+        body = self.body(do.children) if do is not None else ()
+        if node.type == "for_statement":
+            variable = node.child_by_field_name("variable")
+            word = self.word(variable) if variable is not None else None
+            return Loop(self.span(node), _loop_keyword(keyword), word, (), body)
+        if node.type == "c_style_for_statement":
+            kinds = [c.type for c in node.children]
+            start, stop = node.children[kinds.index("((")], node.children[kinds.index("))")]
+            head = Arithmetic((self.span(start)[0], self.span(stop)[1]))
+            return Loop(self.span(node), "for", None, (head,), body)
+        condition = [c for c in node.children[1:] if c.type != "do_group"]
+        return Loop(self.span(node), _loop_keyword(keyword), None, self.body(condition), body)
+
+    def case(self, node: TSNode) -> Case:
+        arms: list[Body] = []
+        default = False
+        for item in (c for c in node.children if c.type == "case_item"):
+            kinds = [c.type for c in item.children]
+            close = kinds.index(")") if ")" in kinds else 0
+            patterns = item.children[:close]
+            default = default or any(self.word(p).text == "*" for p in patterns)
+            statements = [c for c in item.children[close + 1 :] if c.type not in _CASE_ENDS]
+            arms.append(self.body(statements))
+        return Case(self.span(node), tuple(arms), default)
+
+    def group(self, node: TSNode) -> Node:
+        if node.children and node.children[0].type == "((":
+            return Arithmetic(self.span(node))
+        return Group(self.span(node), node.type == "subshell", self.body(node.children))
+
+
+_CLAUSE_ENDS = frozenset({"elif_clause", "else_clause", "fi"})
+_BUILDERS = {
+    "command": _Builder.command,
+    "redirected_statement": _Builder.redirected,
+    "test_command": _Builder.test,
+    "pipeline": _Builder.pipeline,
+    "negated_command": _Builder.negated,
+    "if_statement": _Builder.if_statement,
+    "while_statement": _Builder.loop,
+    "for_statement": _Builder.loop,
+    "c_style_for_statement": _Builder.loop,
+    "case_statement": _Builder.case,
+    "compound_statement": _Builder.group,
+    "subshell": _Builder.group,
+}
+
+
+_LOOP_KEYWORDS: dict[str, LoopKeyword] = {k: k for k in ("for", "select", "while", "until")}
+
+
+def _loop_keyword(keyword: str) -> LoopKeyword:
+    return _LOOP_KEYWORDS.get(keyword, "while")
+
+
+def _end_before_heredoc(node: TSNode) -> int:
+    """Where `node` ends, not counting a here-document's body and delimiter line."""
+    if node.type != "heredoc_redirect":
+        return node.end_byte
+    ends = [c.end_byte for c in node.children if c.type not in ("heredoc_body", "heredoc_end")]
+    return max(ends, default=node.end_byte)
+
+
+def _char_offsets(source: str) -> list[int]:
+    """For each UTF-8 byte offset of `source` (and its end), the character offset."""
+    out: list[int] = []
+    for index, char in enumerate(source):
+        out += [index] * len(char.encode())
+    out.append(len(source))
+    return out

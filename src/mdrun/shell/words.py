@@ -11,10 +11,10 @@ import re
 from typing import NamedTuple
 
 from mdrun.redact import REDACTED, is_secret
-from mdrun.shell.parse import matching_paren
+from mdrun.shell.scan import NAME, NAME_PATTERN, clip, matching_paren, skip_quoted
 from mdrun.shell.scope import NeedsExecution, Scope, show, source_phrase, var_state
 
-NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_BRACED = re.compile(rf"({NAME_PATTERN})(:?[-+])?")
 _IFS = re.compile(r"[ \t\n]+")
 _GLOB = re.compile(r"[*?\[]")
 
@@ -114,7 +114,7 @@ class _Expander:
             elif c == "$":
                 out.extend(self._dollar(in_quotes))
             elif c == "`":
-                raise NeedsExecution(f"needs command substitution {_clip(text[self.i :])}")
+                raise NeedsExecution(f"needs command substitution {clip(text[self.i :])}")
             elif c == "~" and not in_quotes and (self.i == 0 or text[self.i - 1] in ":="):
                 raise NeedsExecution("needs tilde expansion")
             else:
@@ -154,14 +154,14 @@ class _Expander:
         nxt = text[i + 1 : i + 2]
         if nxt == "(":
             kind = "arithmetic" if text.startswith("((", i + 1) else "command substitution"
-            raise NeedsExecution(f"needs {kind} {_clip(text[i:])}")
+            raise NeedsExecution(f"needs {kind} {clip(text[i:])}")
         if nxt == "{":
             return self._braced(in_quotes)
         if nxt == "'" and not in_quotes:
             end = text.find("'", i + 2)
             body = text[i + 2 : end]
             if end < 0 or "\\" in body:
-                raise NeedsExecution(f"needs ANSI-C quoting {_clip(text[i:])}")
+                raise NeedsExecution(f"needs ANSI-C quoting {clip(text[i:])}")
             self.i = end + 1
             return [_Piece(body, True, False)]
         if nxt == '"' and not in_quotes:
@@ -181,9 +181,9 @@ class _Expander:
         end = _closing_brace(text, start)
         inner = text[start:end]
         self.i = end + 1
-        match = re.match(r"([A-Za-z_][A-Za-z0-9_]*)(:?[-+])?", inner)
+        match = _BRACED.match(inner)
         if match is None or (match.group(2) is None and match.end() != len(inner)):
-            raise NeedsExecution(f"needs the parameter expansion ${{{_clip(inner, 30)}}}")
+            raise NeedsExecution(f"needs the parameter expansion ${{{clip(inner, 30)}}}")
         self.simple = self.simple and match.group(2) is None
         return self._variable(match.group(1), match.group(2) or "", inner[match.end() :], in_quotes)
 
@@ -227,21 +227,11 @@ def _closing_brace(text: str, start: int) -> int:
     depth, i = 1, start
     while i < len(text):
         c = text[i]
-        if c == "\\":
-            i += 2
-            continue
-        if c in "'\"":
-            end = text.find(c, i + 1)
-            i = len(text) if end < 0 else end + 1
+        if c in "'\"\\":
+            i = skip_quoted(text, i)
             continue
         depth += {"{": 1, "}": -1}.get(c, 0)
         if depth == 0:
             return i
         i += 1
-    raise NeedsExecution(f"needs an unterminated ${{ to be closed: {_clip(text)}")
-
-
-def _clip(text: str, width: int = 40) -> str:
-    """`$(curl -s http://…)`: a short quote of the construct for a reason."""
-    one_line = " ".join(text.split())
-    return one_line if len(one_line) <= width else one_line[: width - 1] + "…"
+    raise NeedsExecution(f"needs an unterminated ${{ to be closed: {clip(text)}")
