@@ -205,7 +205,7 @@ def plan_speed(count: int) -> dict[str, object]:
     detail = (
         f"{count} blocks: {kinds.count('run')} run, {kinds.count('skip')} skip, "
         f"{kinds.count('unknown')} unknown; {subject_s / count * 1000:.2f} ms per block "
-        "(bashlex is pure Python; plain bodies skip it)"
+        "(plain bodies skip parsing)"
     )
     return row(
         f"plan-{count // 1000}k",

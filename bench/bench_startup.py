@@ -26,7 +26,7 @@ from common import ROOT, bench_env, interleaved_medians, row, skipped
 SEEDLIKE = ROOT / "tests" / "fixtures" / "seedlike"
 RUNBOOK = "stream-logs.md"
 TARGET = 8.0
-HEAVY = ("rich", "jinja2", "bashlex", "yaml", "requests", "markdown", "pymdownx")
+HEAVY = ("rich", "jinja2", "tree_sitter", "yaml", "requests", "markdown", "pymdownx")
 BASELINE = "the same Python interpreter running `-c pass`, interleaved with the subject"
 
 

@@ -15,7 +15,7 @@ from tests.conftest import run_mdrun
 
 F = "```"
 SEEDLIKE = Path(__file__).parent / "fixtures" / "seedlike"
-HEAVY = ("rich", "jinja2", "bashlex", "yaml", "requests", "markdown", "pymdownx")
+HEAVY = ("rich", "jinja2", "tree_sitter", "yaml", "requests", "markdown", "pymdownx")
 
 
 def runbook_of(text: str, path: str = "rb.md") -> Runbook:

@@ -1,8 +1,7 @@
 """The shipped runbooks plan cleanly: every guarded block of the demo gets a definite verdict.
 
-A construct the planner cannot parse (bashlex has no `case`, no `$(( ))`) makes every later
-verdict `unknown`, and `mdrun plan` can then no longer show which log path or which samplers
-will run. Needs no Ray: planning executes nothing.
+A construct the planner cannot parse makes every later verdict `unknown`, and `mdrun plan`
+can then no longer show which log path or which samplers will run. Needs no Ray: planning executes nothing.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from mdrun.shell.scope import Scope
 
 
 def plan(runbook: Runbook, env: Environment) -> Plan:
-    """Plan `runbook` against the initial environment `env` (see `envinput`)."""
+    """Plan `runbook` against the initial environment `env` (see `plan.environment`)."""
     state = FlowState(dict(env))
     planned: dict[int, PlannedBlock] = {}
     cleanups: list[tuple[Block, int]] = []
@@ -72,7 +72,7 @@ def _after(block: Block, decision: Decision, state: FlowState) -> FlowState:
 
 
 def _maybe_changed(block: Block, state: FlowState) -> None:
-    """A body bashlex cannot parse: what it may set becomes maybe set, value unknown."""
+    """A body that cannot be parsed: what it may set becomes maybe set, value unknown."""
     why = f'block "{block.name}", which could not be parsed'
     names = changed_names(block.body)
     if names is None:

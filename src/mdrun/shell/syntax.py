@@ -172,21 +172,25 @@ Body = tuple[Node | Operator, ...]
 """Commands and the operators between them, as written."""
 
 
+def bodies(node: Node) -> tuple[Body, ...]:
+    """The bodies directly inside `node`: conditions, branches, arms, loop and group bodies."""
+    if isinstance(node, If):
+        inner = tuple(b for branch in node.branches for b in (branch.condition, branch.body))
+        return inner if node.orelse is None else (*inner, node.orelse)
+    if isinstance(node, Loop):
+        return (node.condition, node.body)
+    if isinstance(node, Group):
+        return (node.body,)
+    if isinstance(node, Case):
+        return node.arms
+    return ()
+
+
 def children(node: Node) -> Iterator[Node]:
-    """The commands directly inside `node` (conditions and bodies), in order."""
-    bodies: tuple[Body, ...] = ()
+    """The commands directly inside `node` (a pipeline's, or those of its bodies), in order."""
     if isinstance(node, Pipeline):
         yield from node.commands
-    elif isinstance(node, If):
-        bodies = tuple(b for br in node.branches for b in (br.condition, br.body))
-        bodies += () if node.orelse is None else (node.orelse,)
-    elif isinstance(node, Loop):
-        bodies = (node.condition, node.body)
-    elif isinstance(node, Group):
-        bodies = (node.body,)
-    elif isinstance(node, Case):
-        bodies = node.arms
-    for body in bodies:
+    for body in bodies(node):
         yield from (part for part in body if not isinstance(part, Operator))
 
 
