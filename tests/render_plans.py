@@ -8,6 +8,7 @@ from mdrun.model import (
     Plan,
     PlannedBlock,
     Runbook,
+    Source,
     SourceLocation,
     Verdict,
 )
@@ -44,11 +45,14 @@ def sample_plan() -> Plan:
         ),
     )
     env = {
-        "API_TOKEN": EnvValue(SECRET, "-e"),
-        "NUM_GPUS": EnvValue("0", "env file .env:1"),
-        "HOME": EnvValue("/home/u", "process environment"),
+        "API_TOKEN": EnvValue(SECRET, Source("option")),
+        "NUM_GPUS": EnvValue("0", Source("env-file", ".env:1")),
+        "HOME": EnvValue("/home/u", Source("process")),
     }
-    after_init = {**env, "GREETING": EnvValue("hello", 'block "init" at rb.md:3')}
+    after_init = {
+        **env,
+        "GREETING": EnvValue("hello", Source("exported", 'block "init" at rb.md:3')),
+    }
     verdicts = (
         Verdict("run", "no guard"),
         Verdict("run", "no guard"),

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from mdrun.errors import MdrunError, UsageError
-from mdrun.model import EnvValue
+from mdrun.model import EnvValue, Source
 from mdrun.plan.environment import initial_environment
 
 
@@ -21,9 +21,9 @@ def write(tmp_path: Path, text: str, name: str = "vars.env") -> str:
 def test_later_sources_win_and_are_named(tmp_path: Path) -> None:
     f = write(tmp_path, "A=file\nB=file\n")
     env = initial_environment({"A": "proc", "B": "proc", "C": "proc"}, ["A=cli"], [f])
-    assert env["A"] == EnvValue("cli", "-e")
-    assert env["B"] == EnvValue("file", f"env file {f}:2")
-    assert env["C"] == EnvValue("proc", "process environment")
+    assert env["A"] == EnvValue("cli", Source("option"))
+    assert env["B"] == EnvValue("file", Source("env-file", f"{f}:2"))
+    assert env["C"] == EnvValue("proc", Source("process"))
 
 
 def test_second_env_file_overrides_first(tmp_path: Path) -> None:
@@ -50,7 +50,7 @@ def test_second_env_file_overrides_first(tmp_path: Path) -> None:
 )
 def test_env_file_lines(tmp_path: Path, line: str, name: str, value: str) -> None:
     f = write(tmp_path, f"# header\n\n{line}\n")
-    assert initial_environment({}, [], [f])[name] == EnvValue(value, f"env file {f}:3")
+    assert initial_environment({}, [], [f])[name] == EnvValue(value, Source("env-file", f"{f}:3"))
 
 
 @pytest.mark.parametrize(

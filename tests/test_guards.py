@@ -9,13 +9,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mdrun.model import EnvValue
+from mdrun.model import EnvValue, Source
 from mdrun.plan.guards import Guard, block_guard, block_verdict, evaluate
 from tests.conftest import make_block
 
 
 def env(**values: str) -> dict[str, EnvValue]:
-    return {k: EnvValue(v, "-e") for k, v in values.items()}
+    return {k: EnvValue(v, Source("option")) for k, v in values.items()}
 
 
 block = partial(make_block, 1, name="b", line=9)
@@ -107,10 +107,20 @@ CASES = [
     ("[ $X = a ]", env(X="*"), "unknown", None),  # pathname expansion
     ("[[ $X == a* ]]", env(X="ab"), "unknown", None),  # pattern
     ("[[ $N -eq 010 ]]", env(N="8"), "unknown", None),  # octal in arithmetic
-    ('[ -n "$X" ]', {"X": EnvValue(None, 'block "init" at a.md:3')}, "unknown", None),
-    ('[ "$X" = a ]', {"X": EnvValue(None, 'block "init" at a.md:3')}, "unknown", None),
-    ('[ -n "$X" ]', {"X": EnvValue("1", "-e", certain=False)}, "unknown", None),
-    ('[ "${X+set}" = set ]', {"X": EnvValue(None, "-e")}, "run", None),
+    (
+        '[ -n "$X" ]',
+        {"X": EnvValue(None, Source("exported", 'block "init" at a.md:3'))},
+        "unknown",
+        None,
+    ),
+    (
+        '[ "$X" = a ]',
+        {"X": EnvValue(None, Source("exported", 'block "init" at a.md:3'))},
+        "unknown",
+        None,
+    ),
+    ('[ -n "$X" ]', {"X": EnvValue("1", Source("option"), certain=False)}, "unknown", None),
+    ('[ "${X+set}" = set ]', {"X": EnvValue(None, Source("option"))}, "run", None),
     ("check_it && [ -n x ]", env(), "unknown", "condition needs to run `check_it`"),
     ('[ -n "$X" ] && check_it', env(), "skip", "X is unset"),
     ('read X; [ -n "$X" ]', env(), "unknown", None),
@@ -139,7 +149,7 @@ def test_conditions(
 
 
 def test_a_value_set_by_a_block_is_unknown_only_when_its_value_matters() -> None:
-    jobs = {"JOB_ID": EnvValue(None, 'block "capture" at jobs.md:4')}
+    jobs = {"JOB_ID": EnvValue(None, Source("exported", 'block "capture" at jobs.md:4'))}
     verdict = evaluate('[ "$JOB_ID" = x ]', jobs)
     assert verdict.reason == (
         'JOB_ID is set but its value is unknown (exported by block "capture" at jobs.md:4)'

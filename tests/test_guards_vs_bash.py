@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from mdrun.model import EnvValue
+from mdrun.model import EnvValue, Source
 from mdrun.plan.guards import evaluate
 
 EXAMPLES = int(os.environ.get("MDRUN_FUZZ_EXAMPLES", "200"))
@@ -132,7 +132,7 @@ def bash_says(condition: str, env: dict[str, str], cwd: Path) -> int:
 
 
 def planned(env: dict[str, str]) -> dict[str, EnvValue]:
-    return {k: EnvValue(v, "-e") for k, v in env.items()}
+    return {k: EnvValue(v, Source("option")) for k, v in env.items()}
 
 
 @pytest.fixture(scope="module")

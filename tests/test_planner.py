@@ -17,6 +17,7 @@ from mdrun.model import (
     LoadOptions,
     Plan,
     Runbook,
+    Source,
 )
 from mdrun.plan.environment import initial_environment
 from mdrun.plan.planner import environment_after, plan
@@ -34,7 +35,7 @@ def runbook(*bodies: str | Block) -> Runbook:
 
 
 def env(**values: str) -> dict[str, EnvValue]:
-    return {k: EnvValue(v, "-e") for k, v in values.items()}
+    return {k: EnvValue(v, Source("option")) for k, v in values.items()}
 
 
 def final(p: Plan, probe: str = "true") -> dict[str, EnvValue]:
@@ -136,7 +137,7 @@ def test_only_the_taken_branch_changes_the_environment() -> None:
 def test_an_undecidable_branch_makes_changes_uncertain() -> None:
     body = "if [ -f /etc/x ]; then\n  export A=1 B=1\nelse\n  export A=2\nfi"
     after = final(plan(runbook(body), env()))
-    assert after["A"] == EnvValue(None, 'block "b1" at rb.md:12', certain=True)
+    assert after["A"] == EnvValue(None, Source("exported", 'block "b1" at rb.md:12'), certain=True)
     assert not after["B"].certain
     assert after["B"].value == "1"
     probe = plan(runbook(body, '[ -n "$B" ] && echo b'), env()).blocks[1].verdict

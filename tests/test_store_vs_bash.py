@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from mdrun.model import EnvValue
+from mdrun.model import EnvValue, Source
 from mdrun.plan.guards import evaluate
 from mdrun.plan.guardshape import strip_separators
 from mdrun.shell.parse import Parsed, ShellSyntaxError, parse
@@ -136,7 +136,10 @@ def test_decided_store_conditions_agree_with_bash(sandbox: Path) -> None:
     disagreements, decided = [], 0
     for condition in conditions:
         envs = environments(condition)
-        verdicts = [evaluate(condition, {n: EnvValue(v, "-e") for n, v in e.items()}) for e in envs]
+        verdicts = [
+            evaluate(condition, {n: EnvValue(v, Source("option")) for n, v in e.items()})
+            for e in envs
+        ]
         cases = [(e, v) for e, v in zip(envs, verdicts, strict=True) if v.kind != "unknown"]
         if not cases:
             continue

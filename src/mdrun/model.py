@@ -159,13 +159,43 @@ class LoadOptions(NamedTuple):
     """Largest URL include accepted."""
 
 
+SourceKind = Literal["process", "option", "env-file", "inputs", "exported", "set", "maybe"]
+"""Where a planned value came from: mdrun's own environment, `-e`, an env file, a runbook's
+frontmatter inputs, a block's export, a block's unexported assignment, or a block that could
+not be parsed and may have changed it."""
+
+
+class Source(NamedTuple):
+    """Where a planned variable got its value; `str()` is how plans show it."""
+
+    kind: SourceKind
+    """Which kind of place."""
+    where: str = ""
+    """The place: `F:3` for an env file, `block "init" at F:40` for a block (or, for `maybe`,
+    `block "b", which could not be parsed`); empty for the others."""
+
+    def __str__(self) -> str:
+        return _SOURCE_TEXT[self.kind].format(self.where)
+
+
+_SOURCE_TEXT: dict[SourceKind, str] = {
+    "process": "process environment",
+    "option": "-e",
+    "env-file": "env file {}",
+    "inputs": "frontmatter inputs",
+    "exported": "{}",
+    "set": "set by {}",
+    "maybe": "maybe changed by {}",
+}
+
+
 class EnvValue(NamedTuple):
     """What planning knows about one environment variable."""
 
     value: str | None
     """The value, or None when it is set but its value is unknown (command substitution...)."""
-    source: str
-    """Where it was set: `process environment`, `-e`, `env file F:3`, `block "init" at F:40`."""
+    source: Source
+    """Where it was set (`str()` gives `-e`, `env file F:3`, `block "init" at F:40`...)."""
     certain: bool = True
     """False when it is only maybe set (set or unset in a branch planning cannot decide)."""
 

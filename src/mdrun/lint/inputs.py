@@ -18,12 +18,12 @@ import itertools
 from collections.abc import Mapping
 
 from mdrun.lint import Finding
-from mdrun.model import EnvValue, Runbook, SourceLocation
+from mdrun.model import EnvValue, Runbook, Source, SourceLocation
 from mdrun.plan.planner import plan
 
 GUARD, SHAPE = "MD002", "MD006"
 MAX_COMBINATIONS = 256
-SOURCE = "frontmatter inputs"
+SOURCE = Source("inputs")
 
 Choices = dict[str, list[str | None] | None]
 

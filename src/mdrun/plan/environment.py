@@ -9,10 +9,10 @@ import re
 from collections.abc import Mapping, Sequence
 
 from mdrun.errors import UsageError
-from mdrun.model import Environment, EnvValue, SourceLocation
+from mdrun.model import Environment, EnvValue, Source, SourceLocation
+from mdrun.shell.scan import NAME, NAME_PATTERN
 
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-_LINE = re.compile(r"(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)\Z")
+_LINE = re.compile(rf"(?:export\s+)?({NAME_PATTERN})=(.*)\Z")
 
 
 def initial_environment(
@@ -20,13 +20,13 @@ def initial_environment(
 ) -> Environment:
     """Merge the three sources; later ones win. Raises `UsageError` on malformed input."""
     env: dict[str, EnvValue] = {
-        name: EnvValue(value, "process environment") for name, value in environ.items()
+        name: EnvValue(value, Source("process")) for name, value in environ.items()
     }
     for path in env_files:
         env.update(read_env_file(path))
     for item in assignments:
         name, value = parse_assignment(item)
-        env[name] = EnvValue(value, "-e")
+        env[name] = EnvValue(value, Source("option"))
     return env
 
 
@@ -35,7 +35,7 @@ def parse_assignment(item: str) -> tuple[str, str]:
     name, sep, value = item.partition("=")
     if not sep:
         raise UsageError(f"-e {item!r}: expected NAME=VALUE")
-    if not _NAME.match(name):
+    if not NAME.fullmatch(name):
         raise UsageError(f"-e {item!r}: {name!r} is not a valid variable name")
     return name, value
 
@@ -51,7 +51,7 @@ def read_env_file(path: str) -> dict[str, EnvValue]:
     for number, line in enumerate(text.splitlines(), start=1):
         parsed = parse_env_line(line, SourceLocation(path, number))
         if parsed is not None:
-            out[parsed[0]] = EnvValue(parsed[1], f"env file {path}:{number}")
+            out[parsed[0]] = EnvValue(parsed[1], Source("env-file", f"{path}:{number}"))
     return out
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from mdrun.model import EnvValue
+from mdrun.model import EnvValue, Source
 from mdrun.shell.scan import NAME, NAME_PATTERN
 from mdrun.shell.scope import NeedsExecution, Scope
 from mdrun.shell.words import expand
@@ -99,17 +99,17 @@ class FlowState:
             return
         self.unset_by.pop(name, None)
         if export or self.allexport or name in self.env or name in self.marks:
-            self.env[name] = EnvValue(value, label)
+            self.env[name] = EnvValue(value, Source("exported", label))
             self.shell.pop(name, None)
             self.marks.discard(name)
         else:
-            self.shell[name] = EnvValue(value, f"set by {label}")
+            self.shell[name] = EnvValue(value, Source("set", label))
 
     def export_name(self, name: str, label: str) -> None:
         """`export NAME` with no value."""
         if name in self.shell:
             item = self.shell.pop(name)
-            self.env[name] = item._replace(source=label)
+            self.env[name] = item._replace(source=Source("exported", label))
         elif name not in self.env:
             self.marks.add(name)
 

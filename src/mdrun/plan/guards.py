@@ -176,5 +176,4 @@ def _kind(outcome: Outcome) -> Literal["run", "skip", "unknown"]:
 
 def _reason(outcome: Outcome) -> str:
     """Unknown reasons read `condition needs command substitution $(curl …)`."""
-    text = outcome.text
-    return f"condition {text}" if outcome.value is None and text.startswith("needs") else text
+    return f"condition {outcome.text}" if outcome.needs_run else outcome.text

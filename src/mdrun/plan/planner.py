@@ -9,7 +9,7 @@ they are planned against the environment the sync blocks leave.
 
 from __future__ import annotations
 
-from mdrun.model import Block, Environment, EnvValue, Plan, PlannedBlock, Runbook, Verdict
+from mdrun.model import Block, Environment, EnvValue, Plan, PlannedBlock, Runbook, Source, Verdict
 from mdrun.plan.effects import Flow
 from mdrun.plan.flowstate import FlowState
 from mdrun.plan.guards import Decision, decide
@@ -80,7 +80,7 @@ def _maybe_changed(block: Block, state: FlowState) -> None:
         return
     for name in names:
         old = state.env.get(name)
-        state.env[name] = EnvValue(old.value if old else None, f"maybe changed by {why}", False)
+        state.env[name] = EnvValue(old.value if old else None, Source("maybe", why), False)
         state.unset_by.pop(name, None)
 
 

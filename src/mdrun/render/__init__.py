@@ -19,8 +19,6 @@ from mdrun.redact import REDACTED, is_secret, scrub, secret_values
 __all__ = ["FORMATS", "REDACTED", "is_secret", "render_plan"]
 
 FORMATS = ("text", "markdown", "json", "sh")
-PROCESS_SOURCE = "process environment"
-"""`EnvValue.source` of variables inherited from mdrun's own environment."""
 
 
 def render_plan(plan: Plan, fmt: str = "text", show_secrets: bool = False) -> str:
@@ -74,12 +72,12 @@ def shown_variables(env: Environment, show_secrets: bool, everything: bool) -> l
     rows = []
     for name in sorted(env):
         value = env[name]
-        if not everything and value.source == PROCESS_SOURCE:
+        if not everything and value.source.kind == "process":
             continue
         shown = shown_value(name, value, show_secrets)
         rows.append(
             ShownVariable(
-                name, shown, value.source, value.certain, shown == REDACTED != value.value
+                name, shown, str(value.source), value.certain, shown == REDACTED != value.value
             )
         )
     return rows

@@ -13,7 +13,6 @@ import shlex
 
 from mdrun.model import Block, Environment, Plan, PlannedBlock, format_origin
 from mdrun.render import (
-    PROCESS_SOURCE,
     Scrub,
     counts,
     is_secret,
@@ -146,12 +145,14 @@ def environment_lines(env: Environment, show_secrets: bool) -> list[str]:
     lines = ["", "# The environment given to the run (beyond the process environment)."]
     for name in sorted(env):
         value = env[name]
-        if value.source == PROCESS_SOURCE:
+        if value.source.kind == "process":
             continue
         if not _IDENTIFIER.match(name):
             lines.append(f"# not a shell name, left out: {_comment(name)!r}")
         elif value.value is not None and (show_secrets or not is_secret(name)):
-            lines.append(f"export {name}={shlex.quote(value.value)}  # {_comment(value.source)}")
+            lines.append(
+                f"export {name}={shlex.quote(value.value)}  # {_comment(str(value.source))}"
+            )
         else:
             why = "redacted by mdrun" if value.value is not None else "unknown when planning"
             lines.append(f': "${{{name}:?{name} must be set in the environment ({why})}}"')

@@ -133,11 +133,11 @@ def _eval(node: _Node, scope: Scope) -> Outcome:
         inner = node.args[0]
         assert isinstance(inner, _Node)
         out = _eval(inner, scope)
-        return Outcome(None if out.value is None else not out.value, out.text)
+        return out if out.value is None else out._replace(value=not out.value)
     try:
         return _test(node.op, [str(a) for a in node.args], scope)
     except NeedsExecution as exc:
-        return Outcome(None, exc.reason)
+        return exc.outcome()
 
 
 def _test(op: str, raw: list[str], scope: Scope) -> Outcome:
@@ -146,7 +146,7 @@ def _test(op: str, raw: list[str], scope: Scope) -> Outcome:
         value = word.fields[0]
         return Outcome((value != "") == (op != "-z"), presence(word, value))
     if op in UNARY:
-        raise NeedsExecution(f"needs a file test {op} {raw[0]}")
+        raise NeedsExecution(f"a file test {op} {raw[0]}")
     left = expand(raw[0], scope, split=False)
     right = expand(raw[1], scope, split=False, pattern=op in ("=", "==", "!="))
     result, text = compare((left.fields[0], left), op, (right.fields[0], right), arith_int)

@@ -44,7 +44,7 @@ class Evaluator:
         found = chains(body)
         background = next((c.separator for c in found if c.background), None)
         if background is not None:
-            return self._opaque(background, "needs a background job")
+            return self._opaque(background, "a background job")
         outcome = Outcome(True, "empty condition")
         for chain in found:
             outcome = self.chain(chain)
@@ -71,7 +71,7 @@ class Evaluator:
 
     def _pipeline(self, node: Pipeline) -> Outcome:
         if len(node.commands) != 1:
-            return self._opaque(node, "needs a pipeline to run")
+            return self._opaque(node, "a pipeline to run")
         out = self.node(node.commands[0])
         if node.negated and out.value is not None:
             return Outcome(not out.value, out.text)
@@ -101,7 +101,7 @@ class Evaluator:
     def _opaque(self, node: Node | Operator, reason: str | None = None) -> Outcome:
         text = clip(self.parsed.text(node))
         self.tainted_by = self.tainted_by or text
-        return Outcome(None, reason or f"needs to run `{text}`")
+        return Outcome(None, f"needs {reason or f'to run `{text}`'}", needs_run=True)
 
 
 def _harmless(redirect: Redirect) -> bool:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
 from typing import TYPE_CHECKING, NamedTuple
 
 from mdrun.shell.scan import NAME_PATTERN
@@ -249,10 +248,10 @@ class _Builder:
             return Command(span, (), (), tuple(redirects))
         inner = self.node(body)
         if isinstance(inner, Conditional):  # its span stays the `[[ … ]]` that `conditional` reads
-            return replace(inner, redirects=tuple(redirects))
+            return inner._replace(redirects=tuple(redirects))
         if isinstance(inner, Command):
-            return replace(inner, span=span, redirects=(*inner.redirects, *redirects))
-        return replace(inner, span=span)
+            return inner._replace(span=span, redirects=(*inner.redirects, *redirects))
+        return inner._replace(span=span)
 
     def redirects(self, node: TSNode) -> list[Redirect]:
         """One redirection (and those tree-sitter nests in a here-document's)."""

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import NamedTuple
 
-from mdrun.model import EnvValue
+from mdrun.model import EnvValue, Source
 from mdrun.redact import REDACTED, is_secret
 
 # Variables bash sets itself whatever the environment says (SHLVL is incremented, PWD follows
@@ -54,11 +54,21 @@ _PLAIN = re.compile(r"[\w./:@%+,=-]+")
 
 
 class NeedsExecution(Exception):  # noqa: N818 - a verdict, not a failure
-    """Deciding would need running something; `reason` says what, as a phrase."""
+    """Deciding would need running something. Raised with what would have to run
+    (`NeedsExecution("command substitution $(curl …)")`, reason `needs command substitution…`)
+    or, with `construct=False`, with the fact that makes a value unknowable (`X is only maybe
+    set …`, the reason as given)."""
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+    def __init__(self, what: str, *, construct: bool = True) -> None:
+        self.reason = f"needs {what}" if construct else what
+        """The phrase a verdict's reason quotes."""
+        self.construct = construct
+        """The reason names a construct that would have to run, not a fact about values."""
+        super().__init__(self.reason)
+
+    def outcome(self) -> Outcome:
+        """The unknown outcome this stands for."""
+        return Outcome(None, self.reason, self.construct)
 
 
 class Scope(NamedTuple):
@@ -74,30 +84,36 @@ class Scope(NamedTuple):
     def lookup(self, name: str) -> EnvValue | None:
         """The variable, None when known unset; raises when that cannot be known."""
         if self.opened_by is not None:
-            raise NeedsExecution(f"{name} may have been changed by {self.opened_by}")
+            raise NeedsExecution(
+                f"{name} may have been changed by {self.opened_by}", construct=False
+            )
         if name in _BASH_OWNED or name.startswith(("BASH", "MDRUN_")):
-            raise NeedsExecution(f"{name} is set by bash or mdrun when the block runs")
+            raise NeedsExecution(
+                f"{name} is set by bash or mdrun when the block runs", construct=False
+            )
         item = self.values.get(name)
         if item is None:
             if name in _BASH_DEFAULTS:
-                raise NeedsExecution(f"bash gives {name} a default value when it is unset")
+                raise NeedsExecution(
+                    f"bash gives {name} a default value when it is unset", construct=False
+                )
             return None
         if not item.certain:
-            raise NeedsExecution(f"{name} is only maybe set {source_phrase(item.source)}")
+            raise NeedsExecution(
+                f"{name} is only maybe set {source_phrase(item.source)}", construct=False
+            )
         return item
 
 
-def source_phrase(source: str) -> str:
+def source_phrase(source: Source) -> str:
     """`(from -e)`, `(exported by block "init" at F:40)`: where a value came from."""
-    if source == "-e":
+    if source.kind == "option":
         return "(from -e)"
-    if source == "process environment":
+    if source.kind == "process":
         return "(from the process environment)"
-    if source.startswith("block "):
-        return f"(exported by {source})"
-    if source.startswith("env file "):
-        return f"(from {source})"
-    return f"({source})"
+    if source.kind == "exported":
+        return f"(exported by {source.where})"
+    return f"(from {source})" if source.kind == "env-file" else f"({source})"
 
 
 def show(value: str) -> str:
@@ -143,6 +159,8 @@ class Outcome(NamedTuple):
     """True for status 0, False for non-zero, None when it would need execution."""
     text: str
     """The facts that decided it, or why it cannot be decided."""
+    needs_run: bool = False
+    """Unknown because of a construct that would have to run: `text` reads `needs …`."""
 
 
 def lazy(is_and: bool, first: Outcome, second: Callable[[], Outcome]) -> Outcome:

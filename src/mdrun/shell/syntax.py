@@ -9,8 +9,7 @@ is `shell.words`' job, not the parser's.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 Span = tuple[int, int]
 """Start and end offsets (characters) into the parsed source."""
@@ -18,8 +17,7 @@ LoopKeyword = Literal["for", "select", "while", "until"]
 """Which loop a `Loop` is."""
 
 
-@dataclass(frozen=True, slots=True)
-class Operator:
+class Operator(NamedTuple):
     """What joins two commands of a body."""
 
     span: Span
@@ -28,8 +26,7 @@ class Operator:
     """The operator; `\\n` is a newline between two commands."""
 
 
-@dataclass(frozen=True, slots=True)
-class Word:
+class Word(NamedTuple):
     """One word of a command, as written."""
 
     span: Span
@@ -38,8 +35,7 @@ class Word:
     """Its source text, quotes and expansions included."""
 
 
-@dataclass(frozen=True, slots=True)
-class Redirect:
+class Redirect(NamedTuple):
     """One redirection of a command."""
 
     span: Span
@@ -50,8 +46,7 @@ class Redirect:
     """Its file or delimiter as written; `&1` when it duplicates descriptor 1."""
 
 
-@dataclass(frozen=True, slots=True)
-class Command:
+class Command(NamedTuple):
     """A simple command: `X=1 cmd arg >out`. `[ … ]` is one too, named `[`."""
 
     span: Span
@@ -64,8 +59,7 @@ class Command:
     """Its redirections."""
 
 
-@dataclass(frozen=True, slots=True)
-class Conditional:
+class Conditional(NamedTuple):
     """`[[ … ]]`; `shell.conditional` reads its source text."""
 
     span: Span
@@ -74,8 +68,7 @@ class Conditional:
     """Its redirections."""
 
 
-@dataclass(frozen=True, slots=True)
-class Pipeline:
+class Pipeline(NamedTuple):
     """`a | b`, or a negated command `! a`."""
 
     span: Span
@@ -86,8 +79,7 @@ class Pipeline:
     """It starts with `!`."""
 
 
-@dataclass(frozen=True, slots=True)
-class IfBranch:
+class IfBranch(NamedTuple):
     """The `if` or one `elif` of an `if` statement."""
 
     condition: Body
@@ -96,8 +88,7 @@ class IfBranch:
     """What runs when the condition holds."""
 
 
-@dataclass(frozen=True, slots=True)
-class If:
+class If(NamedTuple):
     """`if … then … elif … else … fi`."""
 
     span: Span
@@ -108,8 +99,7 @@ class If:
     """The `else` body, None without one."""
 
 
-@dataclass(frozen=True, slots=True)
-class Loop:
+class Loop(NamedTuple):
     """`for`/`select`/`while`/`until` loops."""
 
     span: Span
@@ -124,8 +114,7 @@ class Loop:
     """The commands between `do` and `done`."""
 
 
-@dataclass(frozen=True, slots=True)
-class Group:
+class Group(NamedTuple):
     """`{ …; }` or a subshell `( … )`."""
 
     span: Span
@@ -136,8 +125,7 @@ class Group:
     """The commands inside."""
 
 
-@dataclass(frozen=True, slots=True)
-class Case:
+class Case(NamedTuple):
     """`case WORD in … esac`."""
 
     span: Span
@@ -148,16 +136,14 @@ class Case:
     """Some arm's pattern is a bare `*`, so one arm always runs."""
 
 
-@dataclass(frozen=True, slots=True)
-class Arithmetic:
+class Arithmetic(NamedTuple):
     """`(( … ))`, or the head of `for (( … ))`."""
 
     span: Span
     """Where it is written."""
 
 
-@dataclass(frozen=True, slots=True)
-class Other:
+class Other(NamedTuple):
     """Anything else (a function definition, …): understood by nobody, run by bash."""
 
     span: Span
@@ -199,8 +185,7 @@ def body_span(body: Body) -> Span | None:
     return (body[0].span[0], body[-1].span[1]) if body else None
 
 
-@dataclass(frozen=True, slots=True)
-class Chain:
+class Chain(NamedTuple):
     """`a && b || c`: one and-or list of a body, with what ends it."""
 
     first: Node

@@ -114,7 +114,7 @@ def test_command(raw_args: Sequence[str], scope: Scope, *, bracket: bool) -> Out
         value, text = _Posix(args).run()
         return Outcome(value, "; ".join([*notes, text]))
     except NeedsExecution as exc:
-        return Outcome(None, exc.reason)
+        return exc.outcome()
     except _TestError as exc:
         return Outcome(False, "; ".join([*notes, f"{exc} (the test fails with status 2)"]))
 
@@ -230,7 +230,7 @@ def _unary(op: str, arg: tuple[str, Word]) -> tuple[bool, str]:
     if op in ("-n", "-z"):
         return (value != "") == (op == "-n"), presence(word, value)
     what = "a file test" if op not in ("-o", "-v", "-t", "-R") else "the test"
-    raise NeedsExecution(f"needs {what} {op} {REDACTED if word.secret else show(value)}")
+    raise NeedsExecution(f"{what} {op} {REDACTED if word.secret else show(value)}")
 
 
 def _binary(left: tuple[str, Word], op: str, right: tuple[str, Word]) -> tuple[bool, str]:
@@ -254,7 +254,7 @@ def compare(
     elif op in INT_OPS:
         result = INT_OPS[op](to_int(lv, text), to_int(rv, text))
     else:
-        raise NeedsExecution(f"needs the comparison {text}")
+        raise NeedsExecution(f"the comparison {text}")
     return result, describe(lw, op, rw, result)
 
 
@@ -283,7 +283,7 @@ def _test_int(value: str, text: str) -> int:
     if match is not None and abs(int(match.group(1))) < _LIMIT:
         return int(match.group(1))
     if _MAYBE_INT.match(value):
-        raise NeedsExecution(f"needs to know how test reads the integer {show(value)}")
+        raise NeedsExecution(f"to know how test reads the integer {show(value)}")
     raise _TestError(f"{text}: integer expression expected")
 
 
@@ -291,5 +291,5 @@ def arith_int(value: str, text: str) -> int:
     """An operand of `[[ -eq ]]` when it is a plain decimal (else it is arithmetic)."""
     match = _ARITH_INT.match(value)
     if match is None or abs(int(match.group(1))) >= _LIMIT:
-        raise NeedsExecution(f"needs arithmetic evaluation of {show(value)} in {text}")
+        raise NeedsExecution(f"arithmetic evaluation of {show(value)} in {text}")
     return int(match.group(1))

@@ -46,12 +46,14 @@ def expand(raw: str, scope: Scope, *, split: bool = True, pattern: bool = False)
     ex = _Expander(raw, scope)
     pieces = ex.pieces(in_quotes=False)
     if "IFS" in scope.values and split:
-        raise NeedsExecution("IFS is changed, so field splitting cannot be predicted")
+        raise NeedsExecution(
+            "IFS is changed, so field splitting cannot be predicted", construct=False
+        )
     if split or pattern:
         for p in pieces:
             if not p.quoted and _GLOB.search(p.text):
                 what = "pattern matching" if pattern else "pathname expansion"
-                raise NeedsExecution(f"needs {what} of {show(raw)}")
+                raise NeedsExecution(f"{what} of {show(raw)}")
     fields = _split(pieces) if split else ("".join(p.text for p in pieces),)
     secret = any(is_secret(n) for n, _ in ex.refs)
     value = REDACTED if secret else " ".join(fields)
@@ -103,7 +105,7 @@ class _Expander:
             if c == "'" and not in_quotes:
                 end = text.find("'", self.i + 1)
                 if end < 0:
-                    raise NeedsExecution("needs an unterminated quote to be closed")
+                    raise NeedsExecution("an unterminated quote to be closed")
                 out.append(_Piece(text[self.i + 1 : end], True, False))
                 self.i = end + 1
             elif c == '"' and not in_quotes:
@@ -114,9 +116,9 @@ class _Expander:
             elif c == "$":
                 out.extend(self._dollar(in_quotes))
             elif c == "`":
-                raise NeedsExecution(f"needs command substitution {clip(text[self.i :])}")
+                raise NeedsExecution(f"command substitution {clip(text[self.i :])}")
             elif c == "~" and not in_quotes and (self.i == 0 or text[self.i - 1] in ":="):
-                raise NeedsExecution("needs tilde expansion")
+                raise NeedsExecution("tilde expansion")
             else:
                 out.append(_Piece(c, in_quotes, False))
                 self.i += 1
@@ -132,7 +134,7 @@ class _Expander:
             else:
                 self.i += 1
         if self.i >= len(self.text):
-            raise NeedsExecution("needs an unterminated quote to be closed")
+            raise NeedsExecution("an unterminated quote to be closed")
         inner = _Expander(self.text[start : self.i], self.scope)
         pieces = inner.pieces(in_quotes=True)
         self.refs.extend(inner.refs)
@@ -154,14 +156,14 @@ class _Expander:
         nxt = text[i + 1 : i + 2]
         if nxt == "(":
             kind = "arithmetic" if text.startswith("((", i + 1) else "command substitution"
-            raise NeedsExecution(f"needs {kind} {clip(text[i:])}")
+            raise NeedsExecution(f"{kind} {clip(text[i:])}")
         if nxt == "{":
             return self._braced(in_quotes)
         if nxt == "'" and not in_quotes:
             end = text.find("'", i + 2)
             body = text[i + 2 : end]
             if end < 0 or "\\" in body:
-                raise NeedsExecution(f"needs ANSI-C quoting {clip(text[i:])}")
+                raise NeedsExecution(f"ANSI-C quoting {clip(text[i:])}")
             self.i = end + 1
             return [_Piece(body, True, False)]
         if nxt == '"' and not in_quotes:
@@ -172,7 +174,7 @@ class _Expander:
             self.i = match.end()
             return self._variable(match.group(), "", "", in_quotes)
         if nxt and (nxt.isdigit() or nxt in "?#@*$!-"):
-            raise NeedsExecution(f"needs the special parameter ${nxt}")
+            raise NeedsExecution(f"the special parameter ${nxt}")
         self.i += 1
         return [_Piece("$", in_quotes, False)]
 
@@ -183,7 +185,7 @@ class _Expander:
         self.i = end + 1
         match = _BRACED.match(inner)
         if match is None or (match.group(2) is None and match.end() != len(inner)):
-            raise NeedsExecution(f"needs the parameter expansion ${{{clip(inner, 30)}}}")
+            raise NeedsExecution(f"the parameter expansion ${{{clip(inner, 30)}}}")
         self.simple = self.simple and match.group(2) is None
         return self._variable(match.group(1), match.group(2) or "", inner[match.end() :], in_quotes)
 
@@ -191,7 +193,8 @@ class _Expander:
         item = self.scope.lookup(name)
         if item is not None and item.value is None and op != "+":
             raise NeedsExecution(
-                f"{name} is set but its value is unknown {source_phrase(item.source)}"
+                f"{name} is set but its value is unknown {source_phrase(item.source)}",
+                construct=False,
             )
         value = item.value if item is not None else None
         is_set = item is not None and (not op.startswith(":") or bool(value))
@@ -212,7 +215,7 @@ class _Expander:
     def _alternative(self, word: str, in_quotes: bool) -> list[_Piece]:
         """The word of `${X-word}`: its quoted parts stay whole, the rest is split later."""
         if in_quotes and "'" in word:
-            raise NeedsExecution("needs single quotes inside a quoted ${…} to be interpreted")
+            raise NeedsExecution("single quotes inside a quoted ${…} to be interpreted")
         sub = _Expander(word, self.scope)
         pieces = sub.pieces(in_quotes)
         self.refs.extend(sub.refs)
@@ -234,4 +237,4 @@ def _closing_brace(text: str, start: int) -> int:
         if depth == 0:
             return i
         i += 1
-    raise NeedsExecution(f"needs an unterminated ${{ to be closed: {clip(text)}")
+    raise NeedsExecution(f"an unterminated ${{ to be closed: {clip(text)}")
