@@ -1,12 +1,10 @@
-"""Startup cost of `mdrun list` and `mdrun plan` on the seed-shaped runbook.
+"""Startup cost of `mdrun list` and `mdrun plan`, as a reviewer runs them.
 
-Both are commands a reviewer runs interactively, so their time is mostly interpreter start plus
-imports; the target is a small multiple of starting the same interpreter with `-c pass`.
-
-The targets are for the runbook as a reviewer re-runs it: unchanged, its parses kept in mdrun's
-cache (a private cache directory per benchmark run, filled by the warm-up runs). The `-uncached`
-rows time the same commands with `MDRUN_PARSE_CACHE=off`, what the first look at a new or
-edited runbook costs: both parsers imported, every block parsed.
+Both are commands run interactively, so their time is mostly interpreter start plus imports
+(and, for `plan`, parsing every block). Each row is a ratio to starting the same interpreter
+with `-c pass`, run by run in the same invocation. Targets: `plan` at most 8x, `list` 6x.
+`--python PATH` times another interpreter's mdrun (another checkout's virtual environment)
+against its own `-c pass`.
 """
 
 from __future__ import annotations
@@ -15,7 +13,6 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 if __package__ in (None, ""):
@@ -23,28 +20,24 @@ if __package__ in (None, ""):
 
 from common import ROOT, bench_env, interleaved_medians, row, skipped
 
-SEEDLIKE = ROOT / "tests" / "fixtures" / "seedlike"
-RUNBOOK = "stream-logs.md"
-TARGET = 8.0
-HEAVY = ("rich", "jinja2", "tree_sitter", "yaml", "requests", "markdown", "pymdownx")
+RUNBOOKS = {
+    "": ROOT / "runbooks" / "stream-logs.md",
+    "-seedlike": ROOT / "tests" / "fixtures" / "seedlike" / "stream-logs.md",
+}
+TARGETS = {"list": 6.0, "plan": 8.0}
+HEAVY = ("rich", "jinja2", "bashlex", "tree_sitter", "yaml", "requests", "markdown", "pymdownx")
 BASELINE = "the same Python interpreter running `-c pass`, interleaved with the subject"
 
 
-def mdrun_argv() -> list[str]:
-    """The installed console script when it sits beside this interpreter, else `-m mdrun`."""
-    script = Path(sys.executable).parent / "mdrun"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "mdrun"]
-
-
-def import_profile(command: str, extra_env: dict[str, str]) -> str:
+def import_profile(python: str, command: str, runbook: Path) -> str:
     """Top imports by cumulative time under `-X importtime`, and heavy modules that got in."""
     proc = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "mdrun", command, RUNBOOK],
-        cwd=SEEDLIKE,
+        [python, "-X", "importtime", "-m", "mdrun", command, runbook.name],
+        cwd=runbook.parent,
         capture_output=True,
         text=True,
         check=False,
-        env=bench_env(extra_env),
+        env=bench_env(),
     )
     top: list[tuple[int, str]] = []
     loaded: set[str] = set()
@@ -62,45 +55,33 @@ def import_profile(command: str, extra_env: dict[str, str]) -> str:
     return f"importtime top: {shown}; heavy modules imported: {', '.join(heavy) or 'none'}"
 
 
-def measure(command: str, runs: int, cache: str, cached: bool) -> dict[str, object]:
-    """One row: `mdrun COMMAND` on the seed-shaped runbook against `python -c pass`."""
-    name = f"{command}-startup" + ("" if cached else "-uncached")
-    what = f"`mdrun {command}` on the seed-shaped runbook (tests/fixtures/seedlike), wall time"
-    what += ", parses cached" if cached else ", `MDRUN_PARSE_CACHE=off`"
-    target = f"<= {TARGET:g}x" if cached else "informational"
-    env = {"XDG_CACHE_HOME": cache, **({} if cached else {"MDRUN_PARSE_CACHE": "off"})}
-    subject = [*mdrun_argv(), command, RUNBOOK]
-    module = [sys.executable, "-m", "mdrun", command, RUNBOOK]
-    baseline = [sys.executable, "-c", "pass"]
+def measure(python: str, command: str, suffix: str, runs: int) -> dict[str, object]:
+    """One row: `python -m mdrun COMMAND RUNBOOK` against `python -c pass`."""
+    runbook = RUNBOOKS[suffix]
+    name = f"{command}-startup{suffix}"
+    what = f"`mdrun {command} {runbook.relative_to(ROOT)}`, wall time"
+    if python != sys.executable:
+        what += f" ({python})"
+    subject = [python, "-m", "mdrun", command, runbook.name]
+    baseline = [python, "-c", "pass"]
     try:
-        subject_s, module_s, baseline_s = interleaved_medians(
-            [subject, module, baseline], runs, cwd=SEEDLIKE, envs=[env, env]
-        )
+        subject_s, baseline_s = interleaved_medians([subject, baseline], runs, cwd=runbook.parent)
     except RuntimeError as exc:
-        return skipped(name, what, BASELINE, target, f"command failed: {exc}")
-    load = os.getloadavg()[0]
+        return skipped(name, what, BASELINE, f"<= {TARGETS[command]:g}x", f"failed: {exc}")
     detail = (
-        f"median of {runs}, load average {load:.1f}, bytecode caches on; "
-        f"`python -m mdrun {command}` {module_s * 1000:.1f} ms ({module_s / baseline_s:.1f}x); "
-        + import_profile(command, env)
+        f"median of {runs}, load average {os.getloadavg()[0]:.1f}, bytecode caches on; "
+        + import_profile(python, command, runbook)
     )
-    result = row(name, what, BASELINE, subject_s, baseline_s, TARGET, detail)
-    if not cached:
-        result.update(target=target, passed=True)
-    return result
+    return row(name, what, BASELINE, subject_s, baseline_s, TARGETS[command], detail)
 
 
-def run(quick: bool = False) -> list[dict[str, object]]:
-    """`list-startup` and `plan-startup` rows, parses cached and not."""
+def run(quick: bool = False, python: str = sys.executable) -> list[dict[str, object]]:
+    """`list-startup` and `plan-startup` rows, for the shipped runbook and the seed-shaped one."""
     runs = 5 if quick else 21
-    with tempfile.TemporaryDirectory(prefix="mdrun-bench-cache-") as cache:
-        return [
-            measure(command, runs, cache, cached)
-            for cached in (True, False)
-            for command in ("list", "plan")
-        ]
+    return [measure(python, command, suffix, runs) for suffix in RUNBOOKS for command in TARGETS]
 
 
 if __name__ == "__main__":
-    for result in run(quick="--quick" in sys.argv):
+    python = sys.argv[sys.argv.index("--python") + 1] if "--python" in sys.argv else sys.executable
+    for result in run(quick="--quick" in sys.argv, python=python):
         print(json.dumps(result))

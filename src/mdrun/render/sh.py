@@ -22,7 +22,6 @@ from mdrun.render import (
 from mdrun.render.jinja import templates
 
 DEFAULT_GRACE = 5
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
 def log_name(block: Block) -> str:
@@ -147,7 +146,7 @@ def environment_lines(env: Environment, show_secrets: bool) -> list[str]:
         value = env[name]
         if value.source.kind == "process":
             continue
-        if not _IDENTIFIER.match(name):
+        if not (name.isascii() and name.isidentifier()):  # a shell name
             lines.append(f"# not a shell name, left out: {_comment(name)!r}")
         elif value.value is not None and (show_secrets or not is_secret(name)):
             lines.append(

@@ -1,10 +1,11 @@
 """Parse shell text with tree-sitter-bash into `shell.syntax` records, without running it.
 
-tree-sitter-bash reads `[ … ]` as an expression grammar, but to bash `[` is a command like any
-other, whose arguments may be anything (`[ = = ]`, `[ x -eq ]`). So each `[` that starts a test
-is replaced by `_` (one byte for one) and the text parsed again: every `[` test then becomes
-a plain command, whose words are read from the original text. A text that still has a syntax
-error raises `ShellSyntaxError`.
+tree-sitter-bash reads `[ … ]` with an expression grammar, but to bash `[` is a command like any
+other, whose arguments may be anything (`[ = = ]`, `[ x -eq ]`). So before parsing, each `[`
+that starts a word in command position is replaced by `_` (one byte for one, so offsets hold):
+tree-sitter then reads a plain command, whose words are taken from the original text. Where
+such a `[` is only an argument or inside quotes, the swap changes nothing tree-sitter sees. A
+text that has a syntax error raises `ShellSyntaxError`.
 """
 
 from __future__ import annotations
@@ -111,27 +112,14 @@ def parse(source: str) -> Parsed:
     if all(not ln.strip() or ln.lstrip().startswith("#") for ln in source.splitlines()):
         return Parsed(source, ())
     data = source.encode()
-    root = _parser().parse(data).root_node
-    brackets = _bracket_tests(root) if b"[" in data else []
-    if brackets:
-        masked = bytearray(data)
-        for offset in brackets:
-            masked[offset] = ord("_")
-        root = _parser().parse(bytes(masked)).root_node
+    root = _parser().parse(_TEST_BRACKET.sub(b"_", data)).root_node
     if root.has_error:
         raise ShellSyntaxError(_error_message(root, data))
     return Parsed(source, _Builder(source, data).body(root.children))
 
 
-def _bracket_tests(node: TSNode) -> list[int]:
-    """Byte offsets of every `[` that tree-sitter took for the start of a test."""
-    found: list[int] = []
-    for child in node.children:
-        if child.type == "[" and node.type in ("test_command", "ERROR"):
-            found.append(child.start_byte)
-        elif child.child_count:
-            found += _bracket_tests(child)
-    return found
+# A `[` after a separator, a keyword's blank or `!`, followed by a blank: a test command.
+_TEST_BRACKET = re.compile(rb"(?:^|(?<=[\s;&|(){}!`]))\[(?=[ \t\n])", re.MULTILINE)
 
 
 def _error_message(root: TSNode, data: bytes) -> str:

@@ -26,19 +26,26 @@ def skip_quoted(text: str, i: int) -> int:
     return j + 1
 
 
-def matching_paren(text: str, i: int) -> int:
-    """Index after the `)` matching the `(` at `i` (quotes respected)."""
+def closing(text: str, i: int, pair: str = "()") -> int | None:
+    """Index after the bracket that closes the `pair[0]` at `i` (quotes respected), or None
+    when it is not closed."""
     depth = 0
     while i < len(text):
         c = text[i]
         if c in "'\"\\":
             i = skip_quoted(text, i)
             continue
-        depth += {"(": 1, ")": -1}.get(c, 0)
+        depth += 1 if c == pair[0] else -1 if c == pair[1] else 0
         i += 1
         if depth == 0:
             return i
-    return i
+    return None
+
+
+def matching_paren(text: str, i: int) -> int:
+    """Index after the `)` matching the `(` at `i`; the end of `text` when there is none."""
+    end = closing(text, i)
+    return len(text) if end is None else end
 
 
 def clip(text: str, width: int = 40) -> str:

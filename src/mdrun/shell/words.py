@@ -11,7 +11,7 @@ import re
 from typing import NamedTuple
 
 from mdrun.redact import REDACTED, is_secret
-from mdrun.shell.scan import NAME, NAME_PATTERN, clip, matching_paren, skip_quoted
+from mdrun.shell.scan import NAME, NAME_PATTERN, clip, closing, matching_paren
 from mdrun.shell.scope import NeedsExecution, Scope, show, source_phrase, var_state
 
 _BRACED = re.compile(rf"({NAME_PATTERN})(:?[-+])?")
@@ -227,14 +227,8 @@ def _text(pieces: list[_Piece]) -> str:
 
 
 def _closing_brace(text: str, start: int) -> int:
-    depth, i = 1, start
-    while i < len(text):
-        c = text[i]
-        if c in "'\"\\":
-            i = skip_quoted(text, i)
-            continue
-        depth += {"{": 1, "}": -1}.get(c, 0)
-        if depth == 0:
-            return i
-        i += 1
-    raise NeedsExecution(f"an unterminated ${{ to be closed: {clip(text)}")
+    """Index of the `}` closing the `${` whose contents start at `start`."""
+    end = closing(text, start - 1, "{}")
+    if end is None:
+        raise NeedsExecution(f"an unterminated ${{ to be closed: {clip(text)}")
+    return end - 1
