@@ -6,6 +6,7 @@ this would tell", with a phrase that ends up in a verdict's reason.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
@@ -117,28 +118,8 @@ def source_phrase(source: Source) -> str:
 
 
 def show(value: str) -> str:
-    """A value as written in a reason: bare when plain, else double-quoted with JSON's escapes
-    (written out here: importing json costs ~2 ms, and a reason quotes a `]` now and then)."""
-    if _PLAIN.fullmatch(value):
-        return value
-    return '"' + _ESCAPED.sub(_escape, value) + '"'
-
-
-_ESCAPED = re.compile(r'[\x00-\x1f"\\]')
-_SHORT_ESCAPES = {
-    "\\": "\\\\",
-    '"': '\\"',
-    "\n": "\\n",
-    "\r": "\\r",
-    "\t": "\\t",
-    "\b": "\\b",
-    "\f": "\\f",
-}
-
-
-def _escape(match: re.Match[str]) -> str:
-    char = match.group()
-    return _SHORT_ESCAPES.get(char) or f"\\u{ord(char):04x}"
+    """A value as written in a reason: bare when plain, else double-quoted with JSON's escapes."""
+    return value if _PLAIN.fullmatch(value) else json.dumps(value, ensure_ascii=False)
 
 
 def var_state(name: str, item: EnvValue | None, unset_by: str | None = None) -> str:
