@@ -3,8 +3,8 @@
 Both are commands run interactively, so their time is mostly interpreter start plus imports
 (and, for `plan`, parsing every block). Each row is a ratio to starting the same interpreter
 with `-c pass`, run by run in the same invocation. Targets: `plan` at most 8x, `list` 6x.
-`--python PATH` times another interpreter's mdrun (another checkout's virtual environment)
-against its own `-c pass`.
+`MDRUN_BENCH_BEFORE=PATH` adds informational `-before` rows: the same commands with another
+interpreter's mdrun (another checkout's virtual environment), against its own `-c pass`.
 """
 
 from __future__ import annotations
@@ -75,13 +75,20 @@ def measure(python: str, command: str, suffix: str, runs: int) -> dict[str, obje
     return row(name, what, BASELINE, subject_s, baseline_s, TARGETS[command], detail)
 
 
-def run(quick: bool = False, python: str = sys.executable) -> list[dict[str, object]]:
-    """`list-startup` and `plan-startup` rows, for the shipped runbook and the seed-shaped one."""
+def run(quick: bool = False) -> list[dict[str, object]]:
+    """`list-startup` and `plan-startup` rows, for the shipped runbook and the seed-shaped one
+    (and `-before` rows for `MDRUN_BENCH_BEFORE`'s interpreter)."""
     runs = 5 if quick else 21
-    return [measure(python, command, suffix, runs) for suffix in RUNBOOKS for command in TARGETS]
+    rows = [measure(sys.executable, c, suffix, runs) for suffix in RUNBOOKS for c in TARGETS]
+    before = os.environ.get("MDRUN_BENCH_BEFORE")
+    for suffix in RUNBOOKS if before else ():
+        for command in TARGETS:
+            result = measure(str(before), command, suffix, runs)
+            result.update(name=f"{result['name']}-before", target="informational", passed=True)
+            rows.append(result)
+    return rows
 
 
 if __name__ == "__main__":
-    python = sys.argv[sys.argv.index("--python") + 1] if "--python" in sys.argv else sys.executable
-    for result in run(quick="--quick" in sys.argv, python=python):
+    for result in run(quick="--quick" in sys.argv):
         print(json.dumps(result))

@@ -13,7 +13,8 @@ from typing import Literal, NamedTuple
 from mdrun.model import Block, Environment, Verdict
 from mdrun.plan.guardshape import Branch, GuardKind, shape, strip_separators
 from mdrun.shell.conditions import Evaluator
-from mdrun.shell.parse import Parsed, ShellSyntaxError, may_change_env, parse
+from mdrun.shell.parse import Parsed, ShellSyntaxError, parse
+from mdrun.shell.scan import may_change_env
 from mdrun.shell.scope import Outcome, Scope
 from mdrun.shell.syntax import Body, body_span
 

@@ -13,7 +13,7 @@ from mdrun.model import Block, Environment, EnvValue, Plan, PlannedBlock, Runboo
 from mdrun.plan.effects import Flow
 from mdrun.plan.flowstate import FlowState
 from mdrun.plan.guards import Decision, decide
-from mdrun.shell.parse import changed_names, may_change_env
+from mdrun.shell.scan import changed_names, may_change_env
 from mdrun.shell.scope import Scope
 
 

@@ -1,5 +1,6 @@
-"""Reading shell text by hand: what a name is, where a quote or a `$( … )` ends, and how a
-reason quotes a piece of code. Shared by the word expander, `[[` and the planner."""
+"""Reading shell text by hand: what a name is, where a quote or a `$( … )` ends, how a reason
+quotes a piece of code, and what a body might set before (or without) parsing it. Shared by
+the word expander, `[[` and the planner."""
 
 from __future__ import annotations
 
@@ -52,3 +53,37 @@ def clip(text: str, width: int = 40) -> str:
     """One line, at most `width` characters, for quoting shell code in a reason."""
     one_line = " ".join(text.split())
     return one_line if len(one_line) <= width else one_line[: width - 1] + "…"
+
+
+_MAY_CHANGE_ENV = re.compile(
+    r"\b(?:export|unset|declare|typeset|readonly|local|source|eval|read|set|cd|pushd|popd|exit)\b"
+    rf"|(?:^|[\s;&|({{])(?:\.\s|{NAME_PATTERN}\+?=)|\$\{{{NAME_PATTERN}:?="
+    r"|\(\(|\blet\b"
+)
+
+
+def may_change_env(source: str) -> bool:
+    """False when `source` certainly sets, exports and unsets nothing (a cheap pre-check that
+    lets plain bodies skip parsing)."""
+    return _MAY_CHANGE_ENV.search(source) is not None
+
+
+_OPENS_ALL = re.compile(r"\b(?:source|eval)\b|(?:^|[\s;&|({])\.\s")
+_STATEMENT = re.compile(
+    r"\b(?:export|declare|typeset|readonly|local|unset|read|mapfile|readarray|getopts|let"
+    r"|printf|for|select)\b([^;&|\n]*)|\(\(([^)]*)\)\)"
+)
+_ASSIGNED = re.compile(rf"(?:^|[\s;&|({{])({NAME_PATTERN})\+?=|\$\{{({NAME_PATTERN}):?=")
+_NAME_TOKEN = re.compile(rf"(?<![\w$-])({NAME_PATTERN})")
+
+
+def changed_names(source: str) -> set[str] | None:
+    """Names that text that cannot be parsed might set, export or unset (over-approximated:
+    every name-like word after `export`, `read`, `unset`...), or None when it might change
+    any name (`source`, `eval`)."""
+    if _OPENS_ALL.search(source):
+        return None
+    names = {m.group(1) or m.group(2) for m in _ASSIGNED.finditer(source)}
+    for match in _STATEMENT.finditer(source):
+        names.update(_NAME_TOKEN.findall(match.group(1) or match.group(2) or ""))
+    return names
