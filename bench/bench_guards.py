@@ -25,7 +25,7 @@ if __package__ in (None, ""):
 
 from common import row
 
-from mdrun.model import Block, BlockOptions, Document, EnvValue, Runbook, SourceLocation
+from mdrun.model import Block, BlockOptions, Document, EnvValue, Runbook, Source, SourceLocation
 from mdrun.plan.guards import evaluate
 from mdrun.plan.planner import plan
 
@@ -137,7 +137,9 @@ def guard_soak(examples: int, seed: int = 20261126) -> dict[str, object]:
     rng = random.Random(seed)
     cases = [random_case(rng) for _ in range(examples)]
     start = time.perf_counter()
-    verdicts = [evaluate(c, {k: EnvValue(v, "-e") for k, v in e.items()}).kind for c, e in cases]
+    verdicts = [
+        evaluate(c, {k: EnvValue(v, Source("option")) for k, v in e.items()}).kind for c, e in cases
+    ]
     static_s = time.perf_counter() - start
     with tempfile.TemporaryDirectory() as sandbox:
         start = time.perf_counter()
@@ -196,7 +198,7 @@ def plan_speed(count: int) -> dict[str, object]:
     runbook = _runbook(count)
     text = "\n".join(b.body for b in runbook.blocks) + "\n"
     start = time.perf_counter()
-    planned = plan(runbook, {"NUM_GPUS": EnvValue("2", "-e")})
+    planned = plan(runbook, {"NUM_GPUS": EnvValue("2", Source("option"))})
     subject_s = time.perf_counter() - start
     start = time.perf_counter()
     subprocess.run(["bash", "-n"], input=text, text=True, check=True)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
+from mdrun.shell.scan import split_words
 from mdrun.shell.syntax import (
     Arithmetic,
     Body,
@@ -33,6 +35,16 @@ class ShellSyntaxError(Exception):
     """The text is not valid shell; the message says where."""
 
 
+class Misread(Exception):  # noqa: N818 - a request to parse again, not a failure
+    """tree-sitter ran a command on past a newline that ends it (tree-sitter-bash issues 228,
+    342, 347: after `a=1 b=2` or `a | b | c`). Parse again with the bytes `start:end` masked
+    with `fill`: the newline becomes `;`, a comment before it blanks."""
+
+    def __init__(self, start: int, end: int, fill: bytes) -> None:
+        super().__init__(start)
+        self.start, self.end, self.fill = start, end, fill
+
+
 _TERMINATORS = frozenset({";", "&"})
 _REDIRECTS = frozenset({"file_redirect", "heredoc_redirect", "herestring_redirect"})
 _CASE_ENDS = frozenset({";;", ";&", ";;&"})
@@ -42,8 +54,10 @@ _CLOSERS = frozenset({"then", "else", "elif", "fi", "do", "done", "esac"})
 class Builder:
     """Turns tree-sitter nodes of one text into `shell.syntax` records."""
 
-    def __init__(self, source: str, data: bytes) -> None:
+    def __init__(self, source: str, data: bytes, conditionals: frozenset[int]) -> None:
         self.source, self.data = source, data
+        self.conditionals = conditionals
+        """Byte offsets of the `[[ … ]]`s masked into one word (see `shell.parse`)."""
         self.chars = None if source.isascii() else _char_offsets(source)
 
     def span(self, node: TSNode, end: int | None = None) -> Span:
@@ -55,6 +69,14 @@ class Builder:
     def word(self, node: TSNode) -> Word:
         start, end = self.span(node)
         return Word((start, end), self.source[start:end])
+
+    def words(self, node: TSNode) -> list[Word]:
+        """The shell words of one argument: tree-sitter reads `== = "!"` as one `regex`."""
+        word = self.word(node)
+        if not any(blank in word.text for blank in " \t\n"):
+            return [word]
+        start = word.span[0]
+        return [Word((start + a, start + b), word.text[a:b]) for a, b in split_words(word.text)]
 
     def body(self, nodes: Iterable[TSNode]) -> Body:
         """Commands and operators; a newline operator between commands that have none."""
@@ -93,11 +115,26 @@ class Builder:
         if kind in ("variable_assignment", "variable_assignments"):
             words = [node] if kind == "variable_assignment" else node.named_children
             return Command(self.span(node), tuple(self.word(w) for w in words), ())
+        if kind == "list":  # only inside a pipeline tree-sitter misread (see `Misread`)
+            for child in node.named_children:
+                self.node(child)
         if kind in ("declaration_command", "unset_command"):
             return Command(self.span(node), (), tuple(self.word(w) for w in node.children))
         return Other(self.span(node), kind)
 
-    def command(self, node: TSNode) -> Command:
+    def _check_lines(self, node: TSNode) -> None:
+        """Raise `Misread` when a newline separates two of `node`'s words."""
+        for before, after in itertools.pairwise(node.children):
+            gap = self.data[before.end_byte : after.start_byte]
+            at = gap.find(b"\n")
+            if at < 0 or gap[:at].endswith(b"\\") or before.type in _REDIRECTS:
+                continue
+            if before.type == "comment":
+                raise Misread(before.start_byte, before.end_byte, b" ")
+            raise Misread(before.end_byte + at, before.end_byte + at + 1, b";")
+
+    def command(self, node: TSNode) -> Command | Conditional:
+        self._check_lines(node)
         assignments: list[Word] = []
         words: list[Word] = []
         redirects: list[Redirect] = []
@@ -106,13 +143,22 @@ class Builder:
                 redirects += self.redirects(child)
             elif child.type == "variable_assignment" and not words:
                 assignments.append(self.word(child))
+            elif child.start_byte in self.conditionals:
+                words.append(self.word(child))  # `[[ … ]]`, masked into one word
             elif child.type != "comment":
-                words.append(self.word(child))
+                words += self.words(child)
+        name = node.child_by_field_name("name")
+        if name is not None and name.start_byte in self.conditionals and not assignments:
+            if len(words) > 1:
+                raise self._stray(words[1])
+            return Conditional(words[0].span, tuple(redirects))
         if not assignments and words and words[0].text in _CLOSERS:
-            # tree-sitter takes a stray `done` for a command; bash stops at it.
-            line = self.source.count("\n", 0, words[0].span[0]) + 1
-            raise ShellSyntaxError(f"line {line}: syntax error near `{words[0].text}`")
+            raise self._stray(words[0])  # tree-sitter takes a stray `done` for a command
         return Command(self.span(node), tuple(assignments), tuple(words), tuple(redirects))
+
+    def _stray(self, word: Word) -> ShellSyntaxError:
+        line = self.source.count("\n", 0, word.span[0]) + 1
+        return ShellSyntaxError(f"line {line}: syntax error near `{word.text}`")
 
     def redirected(self, node: TSNode) -> Node:
         """A command with redirections; a here-document's body is left out of its span."""

@@ -1,11 +1,22 @@
 """Parse shell text with tree-sitter-bash into `shell.syntax` records, without running it.
 
-tree-sitter-bash reads `[ … ]` with an expression grammar, but to bash `[` is a command like any
-other, whose arguments may be anything (`[ = = ]`, `[ x -eq ]`). So before parsing, each `[`
-that starts a word in command position is replaced by `_` (one byte for one, so offsets hold):
-tree-sitter then reads a plain command, whose words are taken from the original text. Where
-such a `[` is only an argument or inside quotes, the swap changes nothing tree-sitter sees. A
-text that has a syntax error raises `ShellSyntaxError`.
+Three things tree-sitter-bash reads differently from bash are masked first, byte for byte with
+`_` (so every offset holds; words are always read from the original text):
+
+- `[ … ]`: tree-sitter has an expression grammar for it, but to bash `[` is a command whose
+  arguments may be anything (`[ = = ]`, `[ x -eq ]`). Each `[` that starts a word after a
+  separator is masked, and the test becomes a plain command. Where such a `[` is only an
+  argument or inside quotes, masking it changes nothing tree-sitter sees.
+- `[[ … ]]`: its expression grammar rejects much that bash accepts (`[[ x = 'y' && … ]]`).
+  `shell.conditional` reads `[[` from its text anyway, so each one is masked whole into one
+  word, which becomes a `Conditional`.
+- `==` and `=~` as command arguments: tree-sitter reads a "regex" after them that may swallow
+  the words and operators that follow (`test a == b || c`); masked, they are plain words.
+
+And where tree-sitter runs a command on past the newline that ends it (after `a=1 b=2`, after
+a three-stage pipeline), that newline is replaced by `;` and the text parsed again.
+
+A text that has a syntax error raises `ShellSyntaxError`.
 """
 
 from __future__ import annotations
@@ -14,7 +25,8 @@ import functools
 import re
 from typing import TYPE_CHECKING, NamedTuple
 
-from mdrun.shell.build import Builder, ShellSyntaxError
+from mdrun.shell.build import Builder, Misread, ShellSyntaxError
+from mdrun.shell.scan import conditional_end
 from mdrun.shell.syntax import Body, Node, Operator, Word
 
 if TYPE_CHECKING:
@@ -44,6 +56,7 @@ class Parsed(NamedTuple):
 
 @functools.cache
 def _parser() -> Parser:
+    """The bash parser, imported on first use: a runbook of plain blocks never loads it."""
     from tree_sitter import Language, Parser
     from tree_sitter_bash import language
 
@@ -57,14 +70,51 @@ def parse(source: str) -> Parsed:
     if all(not ln.strip() or ln.lstrip().startswith("#") for ln in source.splitlines()):
         return Parsed(source, ())
     data = source.encode()
-    root = _parser().parse(_TEST_BRACKET.sub(b"_", data)).root_node
-    if root.has_error:
-        raise ShellSyntaxError(_error_message(root, data))
-    return Parsed(source, Builder(source, data).body(root.children))
+    masked = bytearray(_TEST_BRACKET.sub(b"_", data))
+    conditionals = _mask_tokens(masked) if b"[[" in data or b"=" in data else frozenset()
+    while True:
+        root = _parser().parse(bytes(masked)).root_node
+        if root.has_error:
+            raise ShellSyntaxError(_error_message(root, data))
+        try:
+            return Parsed(source, Builder(source, data, conditionals).body(root.children))
+        except Misread as misread:
+            masked[misread.start : misread.end] = misread.fill * (misread.end - misread.start)
 
 
 # A `[` after a separator, a keyword's blank or `!`, followed by a blank: a test command.
 _TEST_BRACKET = re.compile(rb"(?:^|(?<=[\s;&|(){}!`]))\[(?=[ \t\n])", re.MULTILINE)
+_OPERATORS = re.compile(rb"\[\[|==|=~")
+
+
+def _mask_tokens(masked: bytearray) -> frozenset[int]:
+    """Mask, in place, each `[[ … ]]` and each `==`/`=~` argument that a parse finds (tokens,
+    not text in quotes or comments), parsing again while that changes something (a masked
+    `==` may uncover the next one); the start offsets of the `[[`s masked."""
+    starts: set[int] = set()
+    changed = True
+    while changed:
+        root = _parser().parse(bytes(masked)).root_node
+        text = masked.decode("latin-1")  # one character per byte: offsets are byte offsets
+        changed = False
+        for match in _OPERATORS.finditer(masked):
+            at = match.start()
+            token = root.descendant_for_byte_range(at, at + 2)
+            if token is None or token.type != text[at : at + 2]:
+                continue
+            end = conditional_end(text, at + 2) if token.type == "[[" else None
+            if end is not None:
+                masked[at:end] = b"_" * (end - at)
+                starts.add(at)
+            elif token.type != "[[" and token.parent and token.parent.type in _ARGUMENTS:
+                masked[at + 1] = ord("_")
+            else:
+                continue
+            changed = True
+    return frozenset(starts)
+
+
+_ARGUMENTS = frozenset({"command", "ERROR"})
 
 
 def _error_message(root: TSNode, data: bytes) -> str:

@@ -49,6 +49,51 @@ def matching_paren(text: str, i: int) -> int:
     return len(text) if end is None else end
 
 
+def split_words(text: str) -> list[tuple[int, int]]:
+    """Start and end of each blank-separated word of `text`; quotes, `$( )`, `${ }`, `<( )`
+    and backquotes hold their blanks."""
+    spans: list[tuple[int, int]] = []
+    i, n = 0, len(text)
+    while i < n:
+        if text[i] in " \t\n":
+            i += 1
+            continue
+        start = i
+        while i < n and text[i] not in " \t\n":
+            i = _after_construct(text, i)
+        spans.append((start, i))
+    return spans
+
+
+def conditional_end(text: str, i: int) -> int | None:
+    """Index after the `]]` closing a `[[` whose contents start at `i`, or None."""
+    n = len(text)
+    while i < n:
+        if text[i] in " \t\n":
+            i += 1
+        elif text.startswith("]]", i) and (i + 2 == n or text[i + 2] in " \t\n;&|)"):
+            return i + 2
+        else:
+            while i < n and text[i] not in " \t\n":
+                i = _after_construct(text, i)
+    return None
+
+
+def _after_construct(text: str, i: int) -> int:
+    """Index after the quote, expansion or single character at `i` (the end when unclosed)."""
+    c, nxt = text[i], text[i + 1 : i + 2]
+    end: int | None = i + 1
+    if c in "'\"\\":
+        end = skip_quoted(text, i)
+    elif c in "$<>" and nxt == "(":
+        end = closing(text, i + 1)
+    elif c == "$" and nxt == "{":
+        end = closing(text, i + 1, "{}")
+    elif c == "`":
+        end = text.find("`", i + 1) + 1 or None
+    return len(text) if end is None else min(end, len(text))
+
+
 def clip(text: str, width: int = 40) -> str:
     """One line, at most `width` characters, for quoting shell code in a reason."""
     one_line = " ".join(text.split())
