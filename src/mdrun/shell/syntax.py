@@ -1,4 +1,5 @@
-"""The syntax tree mdrun reads shell as: small frozen records, built by `shell.parse`.
+"""The syntax tree mdrun reads shell as: small immutable records (NamedTuples, like the model's),
+built by `shell.parse`.
 
 A sequence of commands is a flat `Body`: commands and the operators between them, the way
 `a && b; c &` is written (`a`, `&&`, `b`, `;`, `c`, `&`). Every record has a `span` into the
