@@ -64,8 +64,8 @@ def test_double_equals_arguments_are_words() -> None:
     "text",
     [  # tree-sitter-bash's own `[[` grammar rejects each of these; bash does not
         "[[ \"$A\" = '=' && ' 7' != ${A} ]]",
-        "[[ \"-3\" = ']' || \"$B\" -lt ${A+} ]]",
-        "! [[ \"!\" = x${A+1} || '7 ' = \"-a\" || ( -n \"$B\" ) ]]",
+        '[[ "-3" = \']\' || "$B" -lt ${A+} ]]',
+        '! [[ "!" = x${A+1} || \'7 \' = "-a" || ( -n "$B" ) ]]',
     ],
 )
 def test_a_conditional_is_one_command(text: str) -> None:
@@ -114,3 +114,15 @@ def test_negation_covers_the_whole_pipeline() -> None:
 def test_what_bash_rejects_is_a_syntax_error(text: str) -> None:
     with pytest.raises(ShellSyntaxError, match=r"^line \d+: "):
         parse(text)
+
+
+def test_the_grammar_loads_without_its_package_or_with_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tree_sitter import Language
+
+    from mdrun.shell.parse import _bash_grammar
+
+    alone = Language(_bash_grammar())
+    monkeypatch.setattr("importlib.machinery.EXTENSION_SUFFIXES", [])  # no binding found
+    packaged = Language(_bash_grammar())
+    assert alone.name == packaged.name == "bash"
+    assert alone.node_kind_count == packaged.node_kind_count

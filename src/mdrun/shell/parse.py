@@ -22,6 +22,9 @@ A text that has a syntax error raises `ShellSyntaxError`.
 from __future__ import annotations
 
 import functools
+import importlib.machinery
+import importlib.util
+import os
 import re
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -58,9 +61,26 @@ class Parsed(NamedTuple):
 def _parser() -> Parser:
     """The bash parser, imported on first use: a runbook of plain blocks never loads it."""
     from tree_sitter import Language, Parser
-    from tree_sitter_bash import language
 
-    return Parser(Language(language()))
+    return Parser(Language(_bash_grammar()))
+
+
+def _bash_grammar() -> object:
+    """tree-sitter-bash's compiled grammar, loaded on its own where it can be: the package's
+    `__init__` imports importlib.resources (for highlight queries mdrun never reads), which
+    costs more than the rest of the parser together (bench/RESULTS.md, `plan-startup`)."""
+    spec = importlib.util.find_spec("tree_sitter_bash")
+    folder = os.path.dirname(spec.origin) if spec is not None and spec.origin else ""
+    names = (f"_binding{suffix}" for suffix in importlib.machinery.EXTENSION_SUFFIXES)
+    path = next((p for p in (os.path.join(folder, n) for n in names) if os.path.isfile(p)), "")
+    binding = importlib.util.spec_from_file_location("tree_sitter_bash._binding", path)
+    if not folder or not path or binding is None or binding.loader is None:
+        from tree_sitter_bash import language  # another layout: the package's own way
+
+        return language()
+    module = importlib.util.module_from_spec(binding)
+    binding.loader.exec_module(module)
+    return module.language()
 
 
 @functools.lru_cache(maxsize=4096)
@@ -71,7 +91,8 @@ def parse(source: str) -> Parsed:
         return Parsed(source, ())
     data = source.encode()
     masked = bytearray(_TEST_BRACKET.sub(b"_", data))
-    conditionals = _mask_tokens(masked) if b"[[" in data or b"=" in data else frozenset()
+    tokens = b"[[" in data or b"==" in data or b"=~" in data
+    conditionals = _mask_tokens(masked) if tokens else frozenset()
     while True:
         root = _parser().parse(bytes(masked)).root_node
         if root.has_error:
