@@ -61,7 +61,7 @@ def measure(python: str, command: str, suffix: str, runs: int) -> dict[str, obje
     name = f"{command}-startup{suffix}"
     what = f"`mdrun {command} {runbook.relative_to(ROOT)}`, wall time"
     if python != sys.executable:
-        what += f" ({python})"
+        what += f", with `{python}`"
     subject = [python, "-m", "mdrun", command, runbook.name]
     baseline = [python, "-c", "pass"]
     try:
