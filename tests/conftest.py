@@ -12,7 +12,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -129,3 +129,23 @@ def mdrun(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
         return run_mdrun(*args, **kwargs)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def ray_cluster() -> Iterator[Any]:
+    """A real two-node Ray cluster on loopback (tests/helpers/raycluster.py), started once for
+    the session's Ray tests and stopped after them; teardown fails if any of its processes
+    outlived it."""
+    import importlib.util
+
+    from tests.helpers import raycluster
+
+    if importlib.util.find_spec("ray") is None or not (raycluster.BIN / "ray").exists():
+        pytest.skip("Ray is not installed beside this Python (pip install -e '.[ray]')")
+    cluster = raycluster.start()
+    try:
+        yield cluster
+    finally:
+        raycluster.stop(cluster)
+    left = raycluster.pids(cluster)
+    assert not left, f"Ray processes left after the tests: {left}"

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from mdrun import __version__
-from mdrun.errors import EXIT_USAGE, error_handler
+from mdrun.errors import EXIT_USAGE, UsageError, error_handler
 from mdrun.model import LoadOptions
 
 if TYPE_CHECKING:
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 HIDDEN_ASSIGNMENTS = "_MDRUN_HIDDEN_ASSIGNMENTS"
 """Carries `-e` values across the re-exec that takes them out of mdrun's command line."""
 
-COMMANDS = ("expand", "list", "plan", "check", "run")
+COMMANDS = ("expand", "list", "plan", "check", "run", "attach")
 
 
 def _add_input_options(p: argparse.ArgumentParser) -> None:
@@ -83,6 +83,18 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--grace", type=float, default=5.0, metavar="S", help="SIGTERM→SIGKILL wait")
     p.add_argument("--pty", action="store_true", help="run every block under a pseudo-terminal")
     p.add_argument("--keep-going", action="store_true", help="go on after a failing sync block")
+    p.add_argument(
+        "--ray",
+        metavar="ADDRESS",
+        help="run the whole runbook as one job on the Ray cluster whose dashboard is ADDRESS",
+    )
+    p.add_argument("--detach", action="store_true", help="with --ray: print the job id, return")
+
+    p = sub.add_parser("attach", help="follow a runbook submitted with `run --ray` again")
+    p.add_argument("job_id", metavar="JOB_ID", help="the job id `run --ray` printed")
+    p.add_argument("--ray", metavar="ADDRESS", help="the dashboard (default: $RAY_ADDRESS)")
+    p.add_argument("--log-dir", metavar="DIR", help="also keep the job's console in DIR")
+    p.add_argument("-v", "--verbose", action="store_true", help="tracebacks for internal errors")
     return parser
 
 
@@ -162,6 +174,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Execute the plan (or render it with --dry-run)."""
     if args.dry_run:
         return cmd_plan(args)
+    if args.ray:
+        return _run_on_ray(args)
+    if args.detach:
+        raise UsageError("--detach needs --ray ADDRESS")
     from mdrun.run.supervisor import RunOptions, run_plan
 
     options = RunOptions(
@@ -174,12 +190,44 @@ def cmd_run(args: argparse.Namespace) -> int:
     return run_plan(_plan(args), options)
 
 
+def _run_on_ray(args: argparse.Namespace) -> int:
+    """`run --ray`: the runbook, its files and mdrun submitted as one Ray job."""
+    from mdrun.load.loader import load_document
+    from mdrun.plan.environment import initial_environment
+    from mdrun.ray.runbook import RemoteRun, submit_runbook
+    from mdrun.run.supervisor import make_log_dir
+
+    document = load_document(args.runbook, _load_options(args))
+    given = initial_environment({}, args.env, args.env_file)
+    env = {k: v.value for k, v in given.items() if v.value is not None}
+    flags = [f"--grace={args.grace:g}"]
+    for name in ("pty", "keep_going", "allow_outside_root", "allow_url", "show_secrets"):
+        if getattr(args, name):
+            flags.append("--" + name.replace("_", "-"))
+    run = RemoteRun(document, tuple(flags), tuple(args.base_path), env)
+    log_dir = make_log_dir(args.log_dir or os.environ.get("MDRUN_LOG_DIR"))
+    return submit_runbook(args.ray, run, log_dir, args.detach, args.show_secrets)
+
+
+def cmd_attach(args: argparse.Namespace) -> int:
+    """Follow a job submitted by `run --ray` again."""
+    from mdrun.ray.runbook import attach
+
+    address = args.ray or os.environ.get("RAY_ADDRESS")
+    if not address:
+        raise UsageError("no Ray cluster: give --ray ADDRESS or set RAY_ADDRESS")
+    if args.log_dir:
+        os.makedirs(args.log_dir, mode=0o700, exist_ok=True)
+    return attach(address, args.job_id, args.log_dir)
+
+
 HANDLERS = {
     "expand": cmd_expand,
     "list": cmd_list,
     "plan": cmd_plan,
     "check": cmd_check,
     "run": cmd_run,
+    "attach": cmd_attach,
 }
 
 

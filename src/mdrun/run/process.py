@@ -20,6 +20,10 @@ from typing import NamedTuple
 from mdrun.run.handoff import ShellState, read_state, wrapper_script
 from mdrun.run.watchdog import RUN_ID_VAR
 
+LOG_DIR_VAR = "MDRUN_RUN_LOG_DIR"
+"""The run's log directory, given to every block (not MDRUN_LOG_DIR: a nested mdrun would then
+write its run.json over this run's)."""
+
 _PIPE_SIZE = 1 << 20  # fewer wake-ups per megabyte on busy blocks
 _PR_SET_CHILD_SUBREAPER = 36
 
@@ -104,10 +108,17 @@ def become_subreaper() -> bool:
 class Spawner:
     """The real process factory: one bash per block, in its own session."""
 
-    def __init__(self, temp_dir: str, run_id: str, on_group: Callable[[int], None]) -> None:
+    def __init__(
+        self,
+        temp_dir: str,
+        run_id: str,
+        on_group: Callable[[int], None],
+        log_dir: str | None = None,
+    ) -> None:
         self._temp_dir = temp_dir
         self._run_id = run_id
         self._on_group = on_group
+        self._log_dir = os.path.abspath(log_dir) if log_dir else None
         self._count = 0
 
     def spawn(self, spec: ChildSpec) -> Child:
@@ -123,6 +134,8 @@ class Spawner:
         env[RUN_ID_VAR] = self._run_id
         # Runbooks that need Python (or a CLI installed beside mdrun) find the one running mdrun.
         env.setdefault("MDRUN_PYTHON", sys.executable)
+        if self._log_dir:  # where a block may keep files beside its log (a Ray job's job.json)
+            env[LOG_DIR_VAR] = self._log_dir
         if spec.pty:
             streams, child_fds = _pty_fds()
         else:

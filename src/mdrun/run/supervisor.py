@@ -167,7 +167,8 @@ def _run(
         log_errors.append(f"cannot write {log.path}: {exc.strerror}")
         ui.error(f"cannot write {log.path}: {exc.strerror}; the console keeps the output")
 
-    loop = Loop(log_dir, console, Spawner(temp_dir, run_id, killer.add_group), colour, on_log_error)
+    spawner = Spawner(temp_dir, run_id, killer.add_group, log_dir)
+    loop = Loop(log_dir, console, spawner, colour, on_log_error)
     loop.others[watchdog.process.pid] = watchdog.process
     secrets: tuple[str, ...] = (
         ()

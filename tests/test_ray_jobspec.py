@@ -1,0 +1,173 @@
+"""What an `exec: ray-submit` block becomes, decided without Ray: the argument list, the job
+(entrypoint, working directory, pip, env vars), its definition, and a dry run that submits
+nothing. And `run --ray`'s files and its errors, which need no cluster either."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from mdrun.errors import UsageError
+from mdrun.load.loader import load_document
+from mdrun.model import LoadOptions, SourceLocation
+from mdrun.ray import definition
+from mdrun.ray.jobspec import build_job, job_env, parse_submit_args
+from mdrun.ray.runbook import runbook_files
+from tests.conftest import write_tree
+
+HERE = SourceLocation("gb/index.md", 12)
+
+
+def test_the_store_forms_of_ray_submit_are_read() -> None:
+    args = parse_submit_args(
+        ["--job-id", "j1", "--working-dir=/w", "--base-image=img:1", "--entrypoint=main.py",
+         "--", "-v", "--", "x y"]
+    )  # fmt: skip
+    assert (args.job_id, args.working_dir, args.base_image, args.entrypoint) == (
+        "j1", "/w", "img:1", "main.py")  # fmt: skip
+    assert args.args == ("-v", "--", "x y")
+    assert parse_submit_args(["--job-id", "j", "--no-wait"]).no_wait
+
+
+def test_a_bad_ray_submit_line_names_the_block() -> None:
+    with pytest.raises(UsageError) as err:
+        parse_submit_args(["--job-id"], HERE)
+    assert str(err.value).startswith("gb/index.md:12: exec: ray-submit: argument --job-id")
+    with pytest.raises(UsageError, match="NAME: NUMBER"):
+        parse_submit_args(["--entrypoint-resources", '{"a": "x"}'], HERE)
+
+
+def test_a_body_that_is_the_included_file_runs_as_that_file(tmp_path: Path) -> None:
+    main = write_tree(tmp_path, {"gb/main.py": "print(1)\n", "gb/requirements.txt": "torch # ml\n"})
+    args = parse_submit_args(["--job-id", "j", "--", "--epochs", "3"])
+    job = build_job(args, "print(1)\n", "python", str(main), {"MDRUN_RAY_PIP": "numpy\ntorch"})
+    assert job.entrypoint == "python main.py --epochs 3"
+    assert (job.source_dir, job.body_file, job.body) == (str(tmp_path / "gb"), "main.py", "")
+    assert job.pip == ("torch", "numpy")
+
+
+def test_any_other_body_is_written_beside_the_source(tmp_path: Path) -> None:
+    index = write_tree(tmp_path, {"gb/index.md": "# x\n"})
+    job = build_job(parse_submit_args([]), "import ray\n", "python", str(index), {})
+    assert job.entrypoint == "python mdrun_block.py"
+    assert (job.body_file, job.body) == ("mdrun_block.py", "import ray\n")
+    assert job.submission_id.startswith("mdrun-")
+    assert definition.planned_files(job) == ["index.md", "mdrun_block.py"]
+
+
+def test_an_empty_body_runs_the_arguments_or_the_entrypoint(tmp_path: Path) -> None:
+    args = parse_submit_args(
+        ["--working-dir=w", "--", "bash", "-c", "chmod +x main.sh && ./main.sh"]
+    )
+    assert build_job(args, "", "python", "x.md", {}).entrypoint == (
+        "bash -c 'chmod +x main.sh && ./main.sh'")  # fmt: skip
+    args = parse_submit_args(["--entrypoint=main.py", "--", "-x"])
+    assert build_job(args, "", "shell", "x.md", {}).entrypoint == "python main.py -x"
+    with pytest.raises(UsageError, match="nothing to run"):
+        build_job(parse_submit_args([]), "\n", "python", "x.md", {}, location=HERE)
+
+
+def test_the_job_gets_the_exported_environment_but_what_is_local_to_this_machine() -> None:
+    env = {"PATH": "/bin", "HOME": "/root", "PWD": "/x", "SHLVL": "2", "LC_ALL": "C",
+           "MDRUN_RUN_ID": "r", "MWFILEPATH": "/t/b.py", "RAY_ADDRESS": "http://h:8265",
+           "S3_BUCKET": "b", "AWS_SECRET_ACCESS_KEY": "k3y!", "BASH_FUNC_f%%": "() { :; }"}  # fmt: skip
+    assert job_env(env) == {"AWS_SECRET_ACCESS_KEY": "k3y!", "S3_BUCKET": "b"}
+
+
+def test_the_recorded_definition_hides_secrets_and_says_the_base_image_is_not_used(
+    tmp_path: Path,
+) -> None:
+    main = write_tree(tmp_path, {"main.py": "pass\n"})
+    args = parse_submit_args(["--job-id", "j", "--base-image=quay.io/x:1"])
+    job = build_job(args, "pass\n", "python", str(main), {"API_TOKEN": "t0ken", "N": "1"}, (), HERE)
+    record = definition.record(job, "http://h:8265", ["main.py"])
+    assert record["runtime_env"] == {"working_dir": str(tmp_path),  # type: ignore[comparison-overlap]
+                                     "env_vars": {"API_TOKEN": "***", "N": "1"}}  # fmt: skip
+    assert record["block"] == "gb/index.md:12"
+    assert "recorded only" in str(record["base_image_note"])
+    assert "t0ken" not in definition.describe(record)
+
+
+def test_a_dry_run_shows_the_job_and_submits_nothing(tmp_path: Path) -> None:
+    """Canary: RAY_ADDRESS points at a socket that records every connection, and the body
+    would leave a file behind if anything ran it."""
+    marker = tmp_path / "ran"
+    body = write_tree(tmp_path, {"gb/main.py": f"open({str(marker)!r}, 'w')\n"})
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    listener.settimeout(0.2)
+    connected: list[object] = []
+
+    def accept() -> None:
+        try:
+            connected.append(listener.accept())
+        except OSError:
+            pass
+
+    thread = threading.Thread(target=accept)
+    thread.start()
+    port = listener.getsockname()[1]
+    env = {**os.environ, "RAY_ADDRESS": f"http://127.0.0.1:{port}", "DB_PASSWORD": "hunter22"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "mdrun.ray.submit", "--dry-run", "--body", str(body),
+         "--source", str(body), "--location", "gb/index.md:3", "ray-submit", "--job-id", "j9",
+         "--entrypoint-resources", '{"gpu_node": 1}', "--", "--fast"],
+        env=env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    thread.join()
+    listener.close()
+    assert proc.returncode == 0, proc.stderr
+    assert not connected and not marker.exists()
+    assert f"ray job j9 at http://127.0.0.1:{port}" in proc.stdout
+    assert "entrypoint: python main.py --fast" in proc.stdout
+    assert 'entrypoint_resources: {"gpu_node": 1.0}' in proc.stdout
+    assert "env: DB_PASSWORD=***" in proc.stdout and "hunter22" not in proc.stdout
+
+
+def test_a_whole_runbook_ships_every_file_it_was_read_from(tmp_path: Path) -> None:
+    rb = write_tree(tmp_path, {
+        "book/rb.md": "---\nimports:\n  - setup\n---\n# R\n--8<-- \"parts/a.md\"\n",
+        "book/setup.md": "```shell\necho setup\n```\n",
+        "book/parts/a.md": '--8<-- "./b.md"\n',
+        "book/parts/b.md": "```shell\necho b\n```\n",
+        "book/unused.md": "not shipped\n",
+    })  # fmt: skip
+    files = runbook_files(load_document(str(rb), LoadOptions()))
+    names = sorted(os.path.relpath(f, tmp_path / "book") for f in files)
+    assert names == ["parts/a.md", "parts/b.md", "rb.md", "setup.md"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["run", "rb.md", "--detach"], "mdrun: --detach needs --ray ADDRESS"),
+        (["attach", "j1"], "mdrun: no Ray cluster: give --ray ADDRESS or set RAY_ADDRESS"),
+        (["run", "--ray", "ray://h:10001", "rb.md"], "a Ray Client address"),
+        (["run", "--ray", "http://127.0.0.1:9", "rb.md"], "no Ray cluster answers at"),
+        (["attach", "j1", "--ray", "http://127.0.0.1:9"], "no Ray cluster answers at"),
+    ],
+)
+def test_ray_usage_errors_are_one_line_and_exit_2(
+    tmp_path: Path, argv: list[str], message: str
+) -> None:
+    write_tree(tmp_path, {"rb.md": "```shell\necho hi\n```\n"})
+    env = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"}
+    proc = subprocess.run([sys.executable, "-m", "mdrun", *argv], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+    assert proc.returncode == 2, proc.stderr
+    assert message in proc.stderr and len(proc.stderr.splitlines()) == 1, proc.stderr
+
+
+def test_the_definition_is_json(tmp_path: Path) -> None:
+    path = tmp_path / "logs" / "j.job.json"
+    definition.write(str(path), {"a": 1})
+    assert json.loads(path.read_text()) == {"a": 1}
+    assert path.stat().st_mode & 0o777 == 0o600
