@@ -4,6 +4,7 @@ nothing. And `run --ray`'s files and its errors, which need no cluster either.""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -107,10 +108,8 @@ def test_a_dry_run_shows_the_job_and_submits_nothing(tmp_path: Path) -> None:
     connected: list[object] = []
 
     def accept() -> None:
-        try:
+        with contextlib.suppress(OSError):
             connected.append(listener.accept())
-        except OSError:
-            pass
 
     thread = threading.Thread(target=accept)
     thread.start()
@@ -171,3 +170,20 @@ def test_the_definition_is_json(tmp_path: Path) -> None:
     definition.write(str(path), {"a": 1})
     assert json.loads(path.read_text()) == {"a": 1}
     assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_plan_describes_a_ray_submit_block_without_running_it(tmp_path: Path) -> None:
+    main = write_tree(
+        tmp_path, {"gb/main.py": "raise SystemExit(1)\n", "gb/requirements.txt": "x\n"}
+    )
+    env = {"RAY_ADDRESS": "http://h:8265", "HF_TOKEN": "abcd1234", "JOB_ID": "j"}
+    text = definition.describe_block(
+        ["--job-id", "j", "--", "-v"], "raise SystemExit(1)\n", "python", str(main), env, HERE
+    )
+    assert text.splitlines()[:3] == [
+        "ray job j at http://h:8265",
+        "  entrypoint: python main.py -v",
+        f"  working_dir: {tmp_path / 'gb'}",
+    ]
+    assert "  files: main.py, requirements.txt" in text and "  pip: x" in text
+    assert "HF_TOKEN=***" in text and "abcd1234" not in text

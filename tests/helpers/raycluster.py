@@ -9,6 +9,7 @@ not by `ray stop`, which stops every Ray of this user on the machine (other test
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -129,10 +130,8 @@ def stop(cluster: Cluster, grace: float = 10.0) -> None:
     the temporary directories."""
     for sig in (signal.SIGTERM, signal.SIGKILL):
         for pid in pids(cluster):
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, sig)
-            except ProcessLookupError:
-                pass
         deadline = time.monotonic() + grace
         while pids(cluster) and time.monotonic() < deadline:
             time.sleep(0.2)

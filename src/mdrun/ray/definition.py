@@ -7,7 +7,8 @@ import json
 import os
 from collections.abc import Mapping, Sequence
 
-from mdrun.ray.jobspec import JobSpec, redacted_env
+from mdrun.model import SourceLocation
+from mdrun.ray.jobspec import JobSpec, build_job, parse_submit_args, redacted_env
 from mdrun.ray.workdir import walk
 
 
@@ -96,6 +97,24 @@ def describe(job: Mapping[str, object]) -> str:
     if job.get("base_image"):
         lines.append(f"  base_image: {job['base_image']} (recorded only)")
     return "\n".join(lines) + "\n"
+
+
+def describe_block(
+    argv: Sequence[str],
+    body: str,
+    language: str,
+    source: str,
+    environ: Mapping[str, str],
+    location: SourceLocation | None = None,
+    show_secrets: bool = False,
+) -> str:
+    """What `plan` shows for a block with `exec: ray-submit ARGV` (ARGV already split and
+    expanded): the job that would be submitted to `$RAY_ADDRESS`. Lists the source directory;
+    runs, copies and submits nothing. UsageError (with `location`) for a malformed ARGV."""
+    spec = build_job(parse_submit_args(argv, location), body, language, source, environ,
+                     location=location)  # fmt: skip
+    job = record(spec, environ.get("RAY_ADDRESS"), planned_files(spec), show_secrets)
+    return describe(job)
 
 
 def write(path: str, job: Mapping[str, object]) -> None:

@@ -31,6 +31,16 @@ STOP_WAIT_S = 30.0
 """After asking Ray to stop a job, how long to wait for it to be STOPPED."""
 
 
+HELD = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+"""Signals held back from the moment a job is about to be submitted until it is followed, so
+that a timeout or Ctrl-C during the upload stops the job instead of leaving it running."""
+
+
+def hold_signals() -> None:
+    """Block `HELD` in this thread until `watch` is ready to act on them (then delivered)."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, HELD)
+
+
 class RayError(MdrunError):
     """No Ray cluster at the address, a job Ray refused, or no Ray client installed: exit 2."""
 
@@ -146,6 +156,7 @@ def watch(
         target=_follower, args=(address, job_id, out, errors), name="mdrun-ray-follow", daemon=True
     )
     previous = _install(list(stop_on) + list(leave_on), got, woken)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, HELD)  # what arrived while submitting comes now
     try:
         thread.start()
         _supervise(address, job_id, thread, got, woken, stop_on, leave_on)

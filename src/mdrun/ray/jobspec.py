@@ -183,6 +183,15 @@ def _same_text(path: str, body: str) -> bool:
         return False
 
 
+def _body_file(args: SubmitArgs, body: str, language: str, source: str) -> tuple[str | None, str]:
+    """The file that runs the body, and the text to write there ("" when it is already there)."""
+    if not body.strip() or args.entrypoint:
+        return None, ""
+    if not args.working_dir and _same_text(source, body):
+        return os.path.basename(source), ""
+    return BODY_FILES.get(language, SHELL_BODY_FILE), body
+
+
 def build_job(
     args: SubmitArgs,
     body: str,
@@ -196,17 +205,11 @@ def build_job(
 
     The working directory is `--working-dir`, else `source`'s directory. A body that is that
     whole file runs as it (tracebacks then name the user's file); any other non-empty body is
-    written beside it as `mdrun_block.py` (`.sh` for shell). pip gets a `requirements.txt` in the
+    added to the shipped copy as `mdrun_block.py` (`.sh` for shell). pip gets a `requirements.txt` in the
     working directory, then `pip`, then the run's `$MDRUN_RAY_PIP`.
     """
-    source_dir = args.working_dir or os.path.dirname(os.path.abspath(source))
-    body_file: str | None = None
-    if body.strip() and not args.entrypoint:
-        if not args.working_dir and _same_text(source, body):
-            body_file = os.path.basename(source)
-            body = ""
-        else:
-            body_file = BODY_FILES.get(language, SHELL_BODY_FILE)
+    source_dir = os.path.abspath(args.working_dir or os.path.dirname(os.path.abspath(source)))
+    body_file, body = _body_file(args, body, language, source)
     entrypoint = _entrypoint(args, body_file, language)
     if not entrypoint:
         raise UsageError(

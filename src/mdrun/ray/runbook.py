@@ -26,7 +26,16 @@ from typing import BinaryIO, NamedTuple, cast
 import mdrun
 from mdrun.model import Document
 from mdrun.ray import definition
-from mdrun.ray.jobs import Outcome, dashboard_url, dumps, exit_code, info, submit, watch
+from mdrun.ray.jobs import (
+    Outcome,
+    dashboard_url,
+    dumps,
+    exit_code,
+    hold_signals,
+    info,
+    submit,
+    watch,
+)
 from mdrun.ray.jobspec import redacted_env
 from mdrun.ray.workdir import stage_files
 from mdrun.redact import scrub, secret_values
@@ -93,6 +102,8 @@ def submit_runbook(
     job_id = f"mdrun-{uuid.uuid4().hex[:12]}"
     root, pairs = _layout(runbook_files(run.document))
     stage, files = stage_files(pairs)
+    if not detach:
+        hold_signals()
     try:
         job = job_for(run, stage, job_id, root)
         shown = dict(job, runtime_env={**cast(dict[str, object], job["runtime_env"]),
@@ -143,6 +154,13 @@ def follow(
 
 
 def _report(url: str, job_id: str, outcome: Outcome) -> int:
+    if outcome.status is None and outcome.signal is None:
+        print(
+            f"mdrun: lost the Ray dashboard at {url}; job {job_id} may go on: "
+            f"mdrun attach {job_id} --ray {url}",
+            file=sys.stderr,
+        )
+        return 1
     if outcome.status is None:
         print(
             f"[mdrun] stopped following; Ray job {job_id} goes on: "

@@ -24,7 +24,14 @@ from collections.abc import Mapping, Sequence
 from mdrun.errors import EXIT_BLOCK_FAILED, UsageError, error_handler
 from mdrun.model import SourceLocation
 from mdrun.ray import definition
-from mdrun.ray.jobs import dashboard_url, exit_code, failure_message, submit, watch
+from mdrun.ray.jobs import (
+    dashboard_url,
+    exit_code,
+    failure_message,
+    hold_signals,
+    submit,
+    watch,
+)
 from mdrun.ray.jobspec import JobSpec, build_job, parse_submit_args
 from mdrun.ray.workdir import stage_directory
 
@@ -82,6 +89,7 @@ def run_job(spec: JobSpec, address: str, log_dir: str | None, show_secrets: bool
     url = dashboard_url(address)
     extra = {spec.body_file: spec.body} if spec.body_file and spec.body else {}
     stage, files = stage_directory(spec.source_dir, extra, spec.location)
+    hold_signals()
     try:
         if log_dir:
             job = definition.record(spec, url, files, show_secrets)
