@@ -131,11 +131,12 @@ def mdrun(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
     return run
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def ray_cluster() -> Iterator[Any]:
     """A real two-node Ray cluster on loopback (tests/helpers/raycluster.py), started once for
-    the session's Ray tests and stopped after them; teardown fails if any of its processes
-    outlived it."""
+    a module's Ray tests and stopped after them; teardown fails if any of its processes
+    outlived it. Module-scoped, not session-scoped: it is gone before tests/test_runbooks_e2e.py
+    starts its own head (and runs `ray stop`, which would stop this one too, hiding leftovers)."""
     import importlib.util
 
     from tests.helpers import raycluster
