@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from mdrun.errors import UsageError
 from mdrun.load.loader import load_document
 from mdrun.model import LoadOptions, SourceLocation
 from mdrun.ray import definition
+from mdrun.ray.jobs import Outcome, Terminal, exit_code, failure_message
 from mdrun.ray.jobspec import build_job, job_env, parse_submit_args
 from mdrun.ray.runbook import runbook_files
 from tests.conftest import write_tree
@@ -187,3 +189,37 @@ def test_plan_describes_a_ray_submit_block_without_running_it(tmp_path: Path) ->
     ]
     assert "  files: main.py, requirements.txt" in text and "  pip: x" in text
     assert "HF_TOKEN=***" in text and "abcd1234" not in text
+
+
+@pytest.mark.parametrize(
+    ("status", "sig", "details", "code"),
+    [
+        ("SUCCEEDED", None, {}, 0),
+        ("FAILED", None, {"driver_exit_code": 3}, 1),
+        ("STOPPED", None, {}, 128 + signal.SIGTERM),
+        ("STOPPED", signal.SIGINT, {}, 128 + signal.SIGINT),
+        (None, signal.SIGHUP, {}, 128 + signal.SIGHUP),
+        (None, None, {}, 1),
+    ],
+)
+def test_a_jobs_end_is_an_exit_code(
+    status: Terminal | None, sig: int | None, details: dict[str, object], code: int
+) -> None:
+    assert exit_code(Outcome(status, sig, details)) == code
+
+
+def test_a_whole_runbook_exits_as_the_remote_mdrun_did() -> None:
+    assert exit_code(Outcome("FAILED", None, {"driver_exit_code": 2}), use_driver_code=True) == 2
+
+
+def test_ray_says_why_a_job_that_never_ran_failed() -> None:
+    message = "runtime_env setup failed: x\nTraceback…\n    ERROR: No matching distribution for y\n"
+    details = {"error_type": "RUNTIME_ENV_SETUP_FAILURE", "message": message}
+    assert failure_message(Outcome("FAILED", None, details)) == (
+        "its runtime environment failed to build: ERROR: No matching distribution for y"
+    )
+    ran = {
+        "message": "Job entrypoint command failed with exit code 1",
+        "error_type": "JOB_ENTRYPOINT_COMMAND_ERROR",
+    }
+    assert failure_message(Outcome("FAILED", None, ran)) is None
