@@ -80,7 +80,8 @@ def test_an_empty_body_runs_the_arguments_or_the_entrypoint(tmp_path: Path) -> N
 def test_the_job_gets_the_exported_environment_but_what_is_local_to_this_machine() -> None:
     env = {"PATH": "/bin", "HOME": "/root", "PWD": "/x", "SHLVL": "2", "LC_ALL": "C",
            "MDRUN_RUN_ID": "r", "MWFILEPATH": "/t/b.py", "RAY_ADDRESS": "http://h:8265",
-           "S3_BUCKET": "b", "AWS_SECRET_ACCESS_KEY": "k3y!", "BASH_FUNC_f%%": "() { :; }"}  # fmt: skip
+           "S3_BUCKET": "b", "AWS_SECRET_ACCESS_KEY": "k3y!",
+           "BASH_FUNC_f%%": "() { :; }"}  # fmt: skip
     assert job_env(env) == {"AWS_SECRET_ACCESS_KEY": "k3y!", "S3_BUCKET": "b"}
 
 
@@ -91,8 +92,8 @@ def test_the_recorded_definition_hides_secrets_and_says_the_base_image_is_not_us
     args = parse_submit_args(["--job-id", "j", "--base-image=quay.io/x:1"])
     job = build_job(args, "pass\n", "python", str(main), {"API_TOKEN": "t0ken", "N": "1"}, (), HERE)
     record = definition.record(job, "http://h:8265", ["main.py"])
-    assert record["runtime_env"] == {"working_dir": str(tmp_path),  # type: ignore[comparison-overlap]
-                                     "env_vars": {"API_TOKEN": "***", "N": "1"}}  # fmt: skip
+    expected = {"working_dir": str(tmp_path), "env_vars": {"API_TOKEN": "***", "N": "1"}}
+    assert record["runtime_env"] == expected
     assert record["block"] == "gb/index.md:12"
     assert "recorded only" in str(record["base_image_note"])
     assert "t0ken" not in definition.describe(record)
@@ -213,7 +214,7 @@ def test_a_whole_runbook_exits_as_the_remote_mdrun_did() -> None:
 
 
 def test_ray_says_why_a_job_that_never_ran_failed() -> None:
-    message = "runtime_env setup failed: x\nTraceback…\n    ERROR: No matching distribution for y\n"
+    message = "runtime_env setup failed: x\nTraceback…\n    ERROR: No matching distribution for y"
     details = {"error_type": "RUNTIME_ENV_SETUP_FAILURE", "message": message}
     assert failure_message(Outcome("FAILED", None, details)) == (
         "its runtime environment failed to build: ERROR: No matching distribution for y"

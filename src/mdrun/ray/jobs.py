@@ -16,7 +16,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Collection, Mapping
 from types import FrameType
-from typing import Any, BinaryIO, Literal, NamedTuple
+from typing import Any, BinaryIO, Literal, NamedTuple, cast
 
 from mdrun.errors import EXIT_BLOCK_FAILED, MdrunError
 from mdrun.model import SourceLocation
@@ -167,7 +167,7 @@ def watch(
         raise RayError(f"lost the Ray cluster at {address} while following job {job_id}")
     details = {} if errors else _details(address, job_id)
     status = details.get("status")
-    ended: Terminal | None = status if status in TERMINAL_STATUSES else None  # type: ignore[assignment]
+    ended = cast(Terminal, status) if status in TERMINAL_STATUSES else None
     return Outcome(ended, got[0] if got else None, details)
 
 

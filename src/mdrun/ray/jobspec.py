@@ -60,7 +60,8 @@ class SubmitArgs(NamedTuple):
     no_wait: bool
     """`--no-wait`: submit and return without following the job."""
     resources: Mapping[str, float]
-    """`--entrypoint-resources JSON`: custom resources the entrypoint needs (as `ray job submit`)."""
+    """`--entrypoint-resources JSON`: custom resources the entrypoint needs (`ray job submit`'s
+    flag)."""
     num_cpus: float | None
     """`--entrypoint-num-cpus`."""
     num_gpus: float | None
@@ -205,8 +206,8 @@ def build_job(
 
     The working directory is `--working-dir`, else `source`'s directory. A body that is that
     whole file runs as it (tracebacks then name the user's file); any other non-empty body is
-    added to the shipped copy as `mdrun_block.py` (`.sh` for shell). pip gets a `requirements.txt` in the
-    working directory, then `pip`, then the run's `$MDRUN_RAY_PIP`.
+    added to the shipped copy as `mdrun_block.py` (`.sh` for shell). pip gets a
+    `requirements.txt` in the working directory, then `pip`, then the run's `$MDRUN_RAY_PIP`.
     """
     source_dir = os.path.abspath(args.working_dir or os.path.dirname(os.path.abspath(source)))
     body_file, body = _body_file(args, body, language, source)
