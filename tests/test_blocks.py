@@ -87,7 +87,7 @@ def test_parse_info_accepts(info: str, expected: tuple[str, BlockOptions] | None
 
 
 @pytest.mark.parametrize(
-    "info", ["", "console", "text", "yaml", "json", "python", "shell-session", "zsh", "Bash"]
+    "info", ["", "console", "text", "yaml", "json", "shell-session", "zsh", "Bash"]
 )
 def test_other_fences_are_not_blocks(info: str) -> None:
     assert parse_info(info, HERE) is None

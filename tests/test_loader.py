@@ -54,7 +54,8 @@ def test_empty_frontmatter(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
         ("a: 1\n  b: 2\n", r"run\.md:3: bad YAML frontmatter"),
         ("- just\n- a list\n", r"run\.md:2: frontmatter must be a mapping.*not a list"),
         ("title: x\nimports: 3\n", r"run\.md:3: `imports` must be a list of runbooks, not int 3"),
-        ("imports:\n  - ok\n  - {a: 1}\n", r"run\.md:4: `imports` entries must be file names"),
+        ("imports:\n  - ok\n  - {a: 1}\n", r"run\.md:4: unknown key 'a' in an `imports` entry"),
+        ("imports:\n  - ok\n  - 3\n", r"run\.md:4: `imports` entries must be file names"),
     ],
 )
 def test_bad_frontmatter_names_its_line(
@@ -120,13 +121,13 @@ def test_shell_import_becomes_one_fence_pointing_at_the_script(
         (
             {"run.md": "---\nimports: [dir]\n---\n", "dir/x.md": "x"},
             IncludeError,
-            r"run\.md:2: import 'dir' is a directory",
+            r"run\.md:2: 'dir' not found \(tried dir, dir\.md, dir/index\.md",
         ),
         ({"run.md": "x\n---\nimports:\n - gone\n---\n"}, None, None),
         (
             {"run.md": "---\nimports:\n - gone\n---\n"},
             IncludeError,
-            r"run\.md:3: import 'gone' not found \(tried gone, gone\.md\)",
+            r"run\.md:3: 'gone' not found \(tried gone, gone\.md, gone/index\.md",
         ),
     ],
 )

@@ -36,6 +36,14 @@ def _add_input_options(p: argparse.ArgumentParser) -> None:
         "then a snippets/ directory beside or above it)",
     )
     p.add_argument(
+        "--store",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="a guidebook store root: imports and includes not starting with ./ or ../ are "
+        "looked up there first (repeatable)",
+    )
+    p.add_argument(
         "--allow-outside-root",
         action="store_true",
         help="let includes escape the runbook's directory and base paths",
@@ -118,6 +126,7 @@ def _normalise_argv(argv: list[str]) -> list[str]:
 def _load_options(args: argparse.Namespace) -> LoadOptions:
     return LoadOptions(
         base_paths=tuple(args.base_path),
+        stores=tuple(args.store),
         allow_outside_root=args.allow_outside_root,
         allow_url=args.allow_url,
     )

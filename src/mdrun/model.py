@@ -59,6 +59,43 @@ class Document(NamedTuple):
     builds each on access)."""
     frontmatter: Mapping[str, object] = MappingProxyType({})
     """The runbook's own YAML frontmatter (empty when it has none)."""
+    imports: Mapping[SourceLocation, ImportSite] = MappingProxyType({})
+    """Every `imports:` entry that was expanded, by the frontmatter line it is written on: what
+    a block's origin chain passes through to say which guidebooks it was imported by."""
+    codeblocks: tuple[CodeBlockRule, ...] = ()
+    """The runbook's own frontmatter `codeblocks:` rules (imported guidebooks carry theirs in
+    `imports`)."""
+
+
+class CodeBlockRule(NamedTuple):
+    """A frontmatter `codeblocks:` entry: blocks whose body matches `match` get its settings."""
+
+    match: str
+    """A Python regular expression searched for in each block's body."""
+    location: SourceLocation
+    """Where the rule is written."""
+    language: str | None = None
+    """Replaces the fence's language (`shell`, `python`...)."""
+    validate: str | None = None
+    """A `validate:` command for the block; `$body` means the block's own body."""
+    optional: bool | None = None
+    """Sets the block's `optional`."""
+    undo: str | None = None
+    """madwizard's `cleanup:` (a command undoing the block), recorded, never run."""
+
+
+class ImportSite(NamedTuple):
+    """One expanded `imports:` entry of some guidebook's frontmatter."""
+
+    spec: str
+    """The entry as written (`util/jq`, `./kubernetes`)."""
+    name: str
+    """The imported guidebook as madwizard names it: its path below the store root (or as
+    shown), without `.md` or `/index.md`."""
+    group: str | None = None
+    """The entry's `group:`: the same guidebook is imported once per group."""
+    codeblocks: tuple[CodeBlockRule, ...] = ()
+    """The imported guidebook's own frontmatter `codeblocks:` rules."""
 
 
 class BlockOptions(NamedTuple):
@@ -92,6 +129,18 @@ class BlockOptions(NamedTuple):
     cleanup: bool = False
     """`finally=true`: registered when the run reaches it, executed at the end of the run whatever
     its outcome (success, failure, interruption), after async blocks are stopped."""
+    validate: str | None = None
+    """Block frontmatter `validate:`: a shell command run first, in the block's shell state; when
+    it succeeds the block is already done and is skipped. Shown, never run, by a plan."""
+    exec: str | None = None
+    """Block frontmatter `exec:`: the body is written to `$MWFILEPATH` (in `$MWDIR`, named
+    `$MWFILENAME`) and this shell command runs instead of the body."""
+    optional: bool = False
+    """Block frontmatter `optional: true`: a failure is reported and the run goes on."""
+    stdin: bool = False
+    """madwizard's `.stdin` suffix or `stdin: true`, recorded (mdrun gives blocks no stdin)."""
+    undo: str | None = None
+    """madwizard's `cleanup:` (a command that undoes the block), recorded, never run."""
 
 
 class Block(NamedTuple):
@@ -102,7 +151,8 @@ class Block(NamedTuple):
     name: str
     """Stable, unique, readable name (explicit, first comment, or nearest heading)."""
     language: str
-    """The fence language without suffix: `shell`, `sh` or `bash`."""
+    """The fence language without suffix: `shell`, `sh`, `bash`, or `python`/`py` (run with
+    `python3`)."""
     body: str
     """The fence's content exactly as it will be executed."""
     options: BlockOptions
@@ -113,6 +163,11 @@ class Block(NamedTuple):
     """One origin per line of `body` (its final newline does not start a line)."""
     heading: str | None = None
     """Text of the nearest heading above the block, if any."""
+    imports: tuple[ImportSite, ...] = ()
+    """The `imports:` entries the block came through, outermost first (empty: the runbook's
+    own text, or text it includes with `--8<--`)."""
+    choices: tuple[str, ...] = ()
+    """The choice (tab) titles the block sits under, outermost first (empty: outside choices)."""
 
     @property
     def mode(self) -> Mode:
@@ -157,6 +212,9 @@ class LoadOptions(NamedTuple):
     """Seconds per URL include."""
     url_max_bytes: int = 2 * 1024 * 1024
     """Largest URL include accepted."""
+    stores: tuple[str, ...] = ()
+    """`--store` directories: guidebook store roots, against which imports and includes not
+    starting with `./` or `../` are resolved (before the base paths)."""
 
 
 SourceKind = Literal["process", "option", "env-file", "inputs", "exported", "set", "maybe"]

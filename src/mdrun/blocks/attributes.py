@@ -15,7 +15,9 @@ from typing import Any
 from mdrun.errors import BlockError
 from mdrun.model import BlockOptions, Origin, SourceLocation
 
-LANGUAGES = ("shell", "sh", "bash")
+LANGUAGES = ("shell", "sh", "bash", "python", "py")
+"""Fence languages that run: shell ones in bash, `python`/`py` with python3 (as madwizard)."""
+PYTHON = ("python", "py")
 _LANG = re.compile(r"(?P<lang>[^\s{.]+)(?P<suffix>\.[^\s{]*)?\s*(?P<rest>.*)", re.DOTALL)
 _PAIR = re.compile(
     r"""\s*(?P<key>[A-Za-z][\w-]*)="""
@@ -110,11 +112,13 @@ def parse_info(info: str, location: SourceLocation | Origin) -> tuple[str, Block
         return BlockError(message, where, chain)
 
     lang, suffix, rest = match["lang"], match["suffix"], match["rest"]
-    if suffix not in (None, ".async"):
-        raise fail(f"unknown fence suffix {suffix!r} after {lang!r} (known: .async)")
+    if suffix not in (None, ".async", ".stdin", ".async.stdin"):
+        raise fail(f"unknown fence suffix {suffix!r} after {lang!r} (known: .async, .stdin)")
     raw = _attributes(rest, fail)
     values = _convert(raw, fail)
-    if suffix == ".async":
+    if suffix and suffix.endswith(".stdin"):
+        values["stdin"] = True
+    if suffix and suffix.startswith(".async"):
         if values.get("is_async") is False:
             raise fail(f"'{lang}.async' contradicts async=false")
         values["is_async"] = True

@@ -1,4 +1,7 @@
-"""Shell fences of an expanded document → the runbook's ordered, named `Block`s.
+"""Shell and Python fences of an expanded document → the runbook's ordered, named `Block`s.
+
+A fence's own frontmatter and the guidebook's `codeblocks:` rules set its options
+(`mdrun.blocks.frontmatter`); the `imports:` entries it came through are kept with it.
 
 Every block line keeps the origin of the source line it came from, so a failure or a plan entry
 can point at `included.md:3` through the include chain. Names are stable and readable: the
@@ -12,9 +15,10 @@ import unicodedata
 
 from mdrun.blocks.attributes import parse_info
 from mdrun.blocks.fences import Fence, fences
+from mdrun.blocks.frontmatter import apply_rules, split_head
 from mdrun.errors import BlockError
 from mdrun.load.loader import load_document
-from mdrun.model import Block, Document, LoadOptions, Origin, Runbook
+from mdrun.model import Block, Document, ImportSite, LoadOptions, Origin, Runbook
 
 __all__ = ["extract_blocks", "parse_info", "slugify"]
 
@@ -76,7 +80,7 @@ def _raw_block(document: Document, fence: Fence, index: int) -> Block | None:
     _check_closed(fence, document)
     language, options = parsed
     first = fence.content_start
-    return Block(
+    block = Block(
         index=index,
         name=options.name or "",
         language=language,
@@ -86,6 +90,17 @@ def _raw_block(document: Document, fence: Fence, index: int) -> Block | None:
         line_origins=tuple(_origin_at(document, first + i) for i in range(fence.line_count)),
         heading=fence.heading,
     )
+    sites = _sites(document, origin)
+    rules = sites[-1].codeblocks if sites else document.codeblocks
+    block = split_head(block)._replace(imports=sites)
+    return apply_rules(block, rules, fence.content) if rules else block
+
+
+def _sites(document: Document, origin: Origin) -> tuple[ImportSite, ...]:
+    """The `imports:` entries the fence came through, outermost first."""
+    if not document.imports:
+        return ()
+    return tuple(site for loc in origin[:-1] if (site := document.imports.get(loc)) is not None)
 
 
 def _unique_names(blocks: list[Block]) -> tuple[Block, ...]:

@@ -1,4 +1,8 @@
-"""YAML frontmatter: a leading `---` ... `---` block, and the `imports:` list inside it.
+"""YAML frontmatter: a leading `---` ... `---` block, its `imports:` and `codeblocks:` keys.
+
+`imports:` entries are guidebook names (strings) or mappings `{path, group, env}`, as madwizard
+reads them; `codeblocks:` rules are `mdrun.blocks.frontmatter`'s to apply. Every key keeps the
+line it is written on, so that errors and origins point at it.
 
 pyyaml is imported only when a runbook has frontmatter: it costs more to import than the rest of
 `mdrun list` together.
@@ -10,7 +14,20 @@ from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from mdrun.errors import FrontmatterError
-from mdrun.model import SourceLocation
+from mdrun.model import CodeBlockRule, SourceLocation
+
+
+class Import(NamedTuple):
+    """One `imports:` entry."""
+
+    spec: str
+    """The guidebook named (`util/jq`, `./kubernetes`, `../docker/install.md`)."""
+    line: int
+    """The file line the entry is written on."""
+    group: str | None = None
+    """`group:`: the same guidebook is imported once per group."""
+    env: tuple[tuple[str, str], ...] = ()
+    """`env:`: variables exported before the imported guidebook and unset after it."""
 
 
 class Frontmatter(NamedTuple):
@@ -18,10 +35,14 @@ class Frontmatter(NamedTuple):
 
     data: Mapping[str, object]
     """The parsed mapping (empty when there is no frontmatter)."""
-    imports: tuple[tuple[str, int], ...]
-    """`imports:` entries with the file line each is written on."""
+    imports: tuple[Import, ...]
+    """`imports:` entries, in order."""
     body_start: int
     """Index in the runbook's lines of the first body line."""
+    lines: Mapping[str, int] = {}
+    """The file line of each top-level key."""
+    codeblocks: tuple[CodeBlockRule, ...] = ()
+    """`codeblocks:` rules, in order."""
 
 
 NONE = Frontmatter({}, (), 0)
@@ -46,7 +67,12 @@ def split_frontmatter(lines: list[str], shown: str) -> Frontmatter:
             f"frontmatter must be a mapping of keys to values, not {_kind(data)}",
             SourceLocation(shown, 2),
         )
-    return Frontmatter(data, _imports(data, node, shown), end + 1)
+    # The last node of a repeated key wins, as in the constructed mapping.
+    nodes = {k.value: (k, v) for k, v in node.value if isinstance(k.value, str)}
+    keys = {name: k.start_mark.line + 2 for name, (k, _) in nodes.items()}
+    imports = _imports(data, nodes, shown)
+    rules = _codeblocks(data, nodes, shown)
+    return Frontmatter(data, imports, end + 1, keys, rules)
 
 
 def _parse(text: str, shown: str) -> tuple[Any, Any]:
@@ -74,26 +100,102 @@ def _parse(text: str, shown: str) -> tuple[Any, Any]:
     return data, node
 
 
-def _imports(data: dict[Any, Any], node: Any, shown: str) -> tuple[tuple[str, int], ...]:
-    if "imports" not in data:
-        return ()
-    key_node, value_node = [(k, v) for k, v in node.value if k.value == "imports"][-1]
-    where = SourceLocation(shown, key_node.start_mark.line + 2)
-    entries = data["imports"]
+def _imports(data: dict[Any, Any], nodes: dict[str, Any], shown: str) -> tuple[Import, ...]:
+    entries = data.get("imports")
     if entries is None:
         return ()
+    key_node, value_node = nodes["imports"]
+    where = SourceLocation(shown, key_node.start_mark.line + 2)
     if not isinstance(entries, list):
         raise FrontmatterError(f"`imports` must be a list of runbooks, not {_kind(entries)}", where)
-    out = []
-    for entry, item in zip(entries, value_node.value, strict=True):
-        line = item.start_mark.line + 2
-        if not isinstance(entry, str) or not entry.strip():
-            raise FrontmatterError(
-                f"`imports` entries must be file names, not {_kind(entry)}",
-                SourceLocation(shown, line),
-            )
-        out.append((entry.strip(), line))
-    return tuple(out)
+    return tuple(
+        _import(entry, item.start_mark.line + 2, shown)
+        for entry, item in zip(entries, value_node.value, strict=True)
+    )
+
+
+def _import(entry: object, line: int, shown: str) -> Import:
+    """A string, or madwizard's mapping form `{path, group, env}`."""
+    where = SourceLocation(shown, line)
+    if isinstance(entry, str) and entry.strip():
+        return Import(entry.strip(), line)
+    if not isinstance(entry, dict):
+        raise FrontmatterError(
+            f"`imports` entries must be file names or {{path, group, env}}, not {_kind(entry)}",
+            where,
+        )
+    unknown = sorted(str(k) for k in entry if k not in ("path", "group", "env"))
+    if unknown:
+        raise FrontmatterError(
+            f"unknown key {unknown[0]!r} in an `imports` entry (known: path, group, env)", where
+        )
+    path, group, env = entry.get("path"), entry.get("group"), entry.get("env") or {}
+    if not isinstance(path, str) or not path.strip():
+        raise FrontmatterError(
+            f"an `imports` entry's `path` must be a file name, not {_kind(path)}", where
+        )
+    if group is not None and not isinstance(group, (str, int)):
+        raise FrontmatterError(
+            f"an `imports` entry's `group` must be a name, not {_kind(group)}", where
+        )
+    if not isinstance(env, dict) or not all(isinstance(k, str) and k.isidentifier() for k in env):
+        raise FrontmatterError(
+            "an `imports` entry's `env` must map variable names to values", where
+        )
+    pairs = tuple((k, "" if v is None else _scalar(v)) for k, v in env.items())
+    return Import(path.strip(), line, None if group is None else str(group), pairs)
+
+
+def _scalar(value: object) -> str:
+    # YAML reads `true` and `3` as a boolean and a number; madwizard writes them as JavaScript does.
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+_RULE_KEYS = {"match", "language", "validate", "optional", "cleanup"}
+
+
+def _codeblocks(
+    data: dict[Any, Any], nodes: dict[str, Any], shown: str
+) -> tuple[CodeBlockRule, ...]:
+    rules = data.get("codeblocks")
+    if rules is None:
+        return ()
+    key_node, value_node = nodes["codeblocks"]
+    if not isinstance(rules, list):
+        where = SourceLocation(shown, key_node.start_mark.line + 2)
+        raise FrontmatterError(f"`codeblocks` must be a list of rules, not {_kind(rules)}", where)
+    return tuple(
+        _rule(rule, SourceLocation(shown, item.start_mark.line + 2))
+        for rule, item in zip(rules, value_node.value, strict=True)
+    )
+
+
+def _rule(rule: object, where: SourceLocation) -> CodeBlockRule:
+    import re
+
+    if not isinstance(rule, dict) or not isinstance(rule.get("match"), str):
+        raise FrontmatterError("a `codeblocks` rule must be a mapping with a `match:` regex", where)
+    unknown = sorted(str(k) for k in rule if k not in _RULE_KEYS)
+    if unknown:
+        known = ", ".join(sorted(_RULE_KEYS))
+        raise FrontmatterError(
+            f"unknown key {unknown[0]!r} in a `codeblocks` rule (known: {known})", where
+        )
+    try:
+        re.compile(rule["match"])
+    except re.error as exc:
+        raise FrontmatterError(f"bad `match` regex {rule['match']!r}: {exc}", where) from None
+    optional = rule.get("optional")
+    if optional is not None and not isinstance(optional, bool):
+        raise FrontmatterError(f"`optional` must be true or false, not {_kind(optional)}", where)
+    texts = {k: rule.get(k) for k in ("language", "validate", "cleanup")}
+    for key, value in texts.items():
+        if value is not None and not isinstance(value, (str, bool, int)):
+            raise FrontmatterError(f"`{key}` must be a string, not {_kind(value)}", where)
+    language, validate, undo = (None if v is None else _scalar(v) for v in texts.values())
+    return CodeBlockRule(rule["match"], where, language, validate, optional, undo)
 
 
 def _kind(value: object) -> str:

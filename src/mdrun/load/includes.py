@@ -13,9 +13,11 @@ each level, so the cost is linear in the size of the output.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 
-from mdrun.errors import IncludeError
+from mdrun.errors import IncludeError, OutsideRootError
+from mdrun.load.guidebooks import alternatives, find_guidebook
 from mdrun.load.markers import (
     MARKER,
     SECTION,
@@ -26,7 +28,7 @@ from mdrun.load.markers import (
     select_section,
 )
 from mdrun.load.origins import Origins, Run
-from mdrun.load.roots import Roots, make_source, read_source
+from mdrun.load.roots import Found, Roots, make_source, read_source
 from mdrun.load.sources import Source, display_path
 from mdrun.load.urls import fetch
 from mdrun.model import LoadOptions, Origin, SourceLocation
@@ -51,21 +53,37 @@ class Expander:
         self.lines: list[str] = []
         self.runs: list[Run] = []
         """The origins of `lines`, as `mdrun.load.origins.Origins` runs."""
+        self.on_import: ImportHook | None = None
+        """Called for madwizard's inline `:import{guidebook}` line, which imports it there."""
+        self.on_frontmatter: FrontmatterHook | None = None
+        """Called for a whole included `.md` file that opens with `---`: it handles the
+        frontmatter (expanding its imports) and returns how many lines it took, 0 for none."""
 
     def expand(
-        self, source: Source, path: str | None, chain: Origin = (), first_line: int = 1
+        self,
+        source: Source,
+        path: str | None,
+        chain: Origin = (),
+        first_line: int = 1,
+        prefix: str = "",
     ) -> None:
         """Append the expansion of `source` (read from `path`) to `lines` and `runs`.
 
         `chain` is prefixed to every origin; `first_line` numbers the source's first line
-        (a runbook body starts after its frontmatter).
+        (a runbook body starts after its frontmatter); `prefix` indents every line.
         """
         numbers = range(first_line, first_line + len(source.lines))
         self.enter(source.key, chain)
         try:
-            self._expand(source.lines, numbers, _Context(source, path, chain, "", False))
+            self._expand(source.lines, numbers, _Context(source, path, chain, prefix, False))
         finally:
             self.active.pop()
+
+    def emit_lines(
+        self, lines: list[str], shown: str, numbers: Sequence[int], ctx_chain: Origin, prefix: str
+    ) -> None:
+        """Append generated lines (an import's `export` fences) pointing at `shown`'s lines."""
+        self._plain(lines, numbers, prefix, ctx_chain, shown)
 
     def enter(self, key: str, chain: Origin) -> None:
         """Mark the file `key` as being expanded; a cycle or too deep a chain is an error.
@@ -85,7 +103,11 @@ class Expander:
         self.active.append(key)
 
     def _expand(self, lines: list[str], numbers: Sequence[int], ctx: _Context) -> None:
-        hits = [i for i, line in enumerate(lines) if "8<" in line] if ctx.source.marked else []
+        hits = (
+            [i for i, line in enumerate(lines) if "8<" in line or ":import{" in line]
+            if ctx.source.marked
+            else []
+        )
         if not hits:
             self._plain(lines, numbers, ctx.prefix, ctx.chain, ctx.source.shown)  # copy it whole
             return
@@ -131,6 +153,10 @@ class Expander:
         if block:
             self._path_line(line, number, ctx)
             return block
+        if self.on_import is not None and (i := _IMPORT_LINE.match(line)) is not None:
+            chain = (*ctx.chain, SourceLocation(ctx.source.shown, number))
+            self.on_import(i["spec"].strip(), ctx.path or "", chain, ctx.prefix + i["space"])
+            return block
         s = SECTION.search(line) if not ctx.in_section else None
         if s is None:
             self._emit(line, number, ctx)
@@ -163,11 +189,14 @@ class Expander:
         source, path = self._source(target.path, is_link, loc, ctx)
         self.enter(source.key, chain)  # a cycle says more than a missing section in it
         try:
+            prefix = ctx.prefix + space.expandtabs(TAB_LENGTH) if space else ctx.prefix
             if target.ranges or target.section is not None:
                 lines, numbers = self._select(source, target, loc, ctx)
             else:
                 lines, numbers = source.lines, range(1, len(source.lines) + 1)
-            prefix = ctx.prefix + space.expandtabs(TAB_LENGTH) if space else ctx.prefix
+                if self.on_frontmatter and _has_frontmatter(source, path):
+                    taken = self.on_frontmatter(source, path or "", chain, prefix)
+                    lines, numbers = lines[taken:], numbers[taken:]
             if source.marked:
                 inner = _Context(source, path, chain, prefix, target.section is not None)
                 self._expand(lines, numbers, inner)
@@ -188,11 +217,33 @@ class Expander:
             if source is None:
                 source = self._files[found.real] = make_source(found, data, loc, ctx.chain)
             return source, found.path
-        found = self.roots.find(spec, ctx.path, loc, ctx.chain)
+        found = self._find(spec, loc, ctx)
         source = self._files.get(found.real)
         if source is None:
             source = self._files[found.real] = read_source(found, loc, ctx.chain)
         return source, found.path
+
+    def _find(self, spec: str, loc: SourceLocation, ctx: _Context) -> Found:
+        """pymdownx's search; then, when that names no file, the guidebook names (`.md` left
+        out, a directory's `index.md`)."""
+        try:
+            found = self.roots.find(spec, ctx.path, loc, ctx.chain)
+        except OutsideRootError:
+            raise
+        except IncludeError:
+            if len(alternatives(spec)) == 1 and not spec.startswith("../"):
+                raise
+            return find_guidebook(self.roots, spec, ctx.path, loc, ctx.chain)
+        if os.path.isdir(found.path):
+            index = os.path.join(found.path, "index.md")
+            if not os.path.isfile(index):
+                raise IncludeError(
+                    f"{found.shown} is a directory, not a file (and has no index.md)",
+                    loc,
+                    ctx.chain,
+                )
+            return find_guidebook(self.roots, spec, ctx.path, loc, ctx.chain)
+        return found
 
     def _url(self, url: str, loc: SourceLocation, ctx: _Context) -> Source:
         if not url.lower().startswith("https://"):
@@ -218,6 +269,26 @@ class Expander:
                 f"section {target.section!r} not found in {source.shown}", loc, ctx.chain
             )
         return found
+
+
+_IMPORT_LINE = re.compile(r"(?P<space>[ \t]*):import\{(?P<spec>.*)\}\s*$")
+"""madwizard's inline import: a whole line `:import{path}`."""
+
+ImportHook = Callable[[str, str, Origin, str], None]
+"""(guidebook named, the including file, the chain ending at the line, its indent)."""
+
+FrontmatterHook = Callable[[Source, str, Origin, str], int]
+"""(included source, its path, the chain ending at its marker, its indent) → lines taken."""
+
+
+def _has_frontmatter(source: Source, path: str | None) -> bool:
+    # Only Markdown: a YAML or shell file may open with `---` and mean it as content.
+    return (
+        bool(source.lines)
+        and source.lines[0].rstrip() == "---"
+        and bool(path)
+        and (path or "").endswith(".md")
+    )
 
 
 class _Context:

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import os
 
-from mdrun.errors import IncludeError, OutsideRootError, UsageError
-from mdrun.load.frontmatter import NONE, Frontmatter, split_frontmatter
+from mdrun.errors import IncludeError, UsageError
+from mdrun.load.frontmatter import NONE, Frontmatter, Import, split_frontmatter
+from mdrun.load.guidebooks import find_guidebook
 from mdrun.load.includes import Expander
 from mdrun.load.origins import Origins
 from mdrun.load.sources import Source, decode, display_path
-from mdrun.model import Document, LoadOptions, Origin, SourceLocation
+from mdrun.model import Document, ImportSite, LoadOptions, Origin, SourceLocation
 
 
 def load_document(path: str, options: LoadOptions) -> Document:
@@ -20,7 +21,8 @@ def load_document(path: str, options: LoadOptions) -> Document:
     if os.path.isdir(path):
         raise UsageError(f"{path} is a directory, not a runbook")
     expander = Expander(path, options)
-    head = _load_into(expander, path, ())
+    loader = _Loader(expander, options)
+    head = loader.load(path, ())
     if not expander.lines:
         # Everything expanded to nothing: "" is still one (empty) line, and it needs an origin.
         expander.runs.append(((), display_path(path, expander.roots.cwd), (1,)))
@@ -29,6 +31,8 @@ def load_document(path: str, options: LoadOptions) -> Document:
         text="\n".join(expander.lines),
         origins=Origins(expander.runs),
         frontmatter=head.data,
+        imports=loader.sites,
+        codeblocks=head.codeblocks,
     )
 
 
@@ -46,51 +50,115 @@ def _read(path: str, shown: str, chain: Origin) -> str:
     return decode(data, shown, chain)
 
 
-def _load_into(expander: Expander, path: str, chain: Origin) -> Frontmatter:
-    """Append the runbook at `path` (imports first) to the expander's output."""
-    shown = display_path(path, expander.roots.cwd)
-    lines = _read(path, shown, chain).split("\n")
-    head = split_frontmatter(lines, shown) if lines[0].startswith("---") else NONE
-    key = os.path.realpath(path)
-    expander.enter(key, chain)
-    try:
-        for spec, line in head.imports:
-            _import(expander, spec, path, (*chain, SourceLocation(shown, line)))
-    finally:
-        expander.active.pop()
-    body = Source(key, shown, lines[head.body_start :])
-    expander.expand(body, path, chain, first_line=head.body_start + 1)
-    return head
+class _Loader:
+    """One runbook's imports: which guidebooks were imported (once per `group`), and where."""
 
+    def __init__(self, expander: Expander, options: LoadOptions) -> None:
+        self.expander = expander
+        self.stores = [os.path.abspath(s) for s in options.stores]
+        self.done: set[tuple[str, str | None, str]] = set()
+        self.sites: dict[SourceLocation, ImportSite] = {}
+        expander.on_frontmatter = self.included_frontmatter
+        expander.on_import = self.inline_import
 
-def _import(expander: Expander, spec: str, including: str, chain: Origin) -> None:
-    found = _find_import(expander, spec, including, chain)
-    if found.endswith(".sh"):
-        _shell_block(expander, found, chain)
-    else:
-        _load_into(expander, found, chain)
+    def load(self, path: str, chain: Origin, prefix: str = "") -> Frontmatter:
+        """Append the runbook at `path` (imports first) to the expander's output."""
+        shown = display_path(path, self.expander.roots.cwd)
+        lines = _read(path, shown, chain).split("\n")
+        head = split_frontmatter(lines, shown) if lines[0].startswith("---") else NONE
+        key = os.path.realpath(path)
+        self._imports(head, key, path, shown, chain, prefix)
+        body = Source(key, shown, lines[head.body_start :])
+        self.expander.expand(body, path, chain, head.body_start + 1, prefix)
+        return head
 
+    def included_frontmatter(self, source: Source, path: str, chain: Origin, prefix: str) -> int:
+        """A `--8<--` included guidebook's frontmatter: its imports are expanded where it is
+        included, its text is not pasted (pymdownx would paste it)."""
+        head = split_frontmatter(source.lines, source.shown)
+        self._imports(head, source.key, path, source.shown, chain, prefix, entered=True)
+        return head.body_start
 
-def _find_import(expander: Expander, spec: str, including: str, chain: Origin) -> str:
-    """The file an `imports:` entry names: beside the runbook first, `.md` optional."""
-    names = [spec] if spec.endswith((".md", ".sh")) else [spec, spec + ".md"]
-    where, outer = chain[-1], chain[:-1]
-    error = IncludeError(f"import {spec!r} not found (tried {', '.join(names)})", where, outer)
-    for name in names:
+    def inline_import(self, spec: str, including: str, chain: Origin, prefix: str) -> None:
+        """madwizard's `:import{guidebook}` line: the guidebook is imported where it stands."""
+        self._import(Import(spec, chain[-1].line), including, chain, prefix)
+
+    def _imports(
+        self,
+        head: Frontmatter,
+        key: str,
+        path: str,
+        shown: str,
+        chain: Origin,
+        prefix: str,
+        entered: bool = False,
+    ) -> None:
+        if not head.imports:
+            return
+        if not entered:
+            self.expander.enter(key, chain)
         try:
-            found = expander.roots.find(name, including, where, outer, True).path
-        except OutsideRootError as exc:
-            error = exc  # a refusal says more than "not found"
-            continue
-        except IncludeError:
-            continue
-        if not os.path.isdir(found):
-            return found
-        error = IncludeError(f"import {spec!r} is a directory, not a runbook", where, outer)
-    raise error
+            for entry in head.imports:
+                self._import(entry, path, (*chain, SourceLocation(shown, entry.line)), prefix)
+        finally:
+            if not entered:
+                self.expander.active.pop()
+
+    def _import(self, entry: Import, including: str, chain: Origin, prefix: str) -> None:
+        roots = self.expander.roots
+        if "://" in entry.spec:
+            # madwizard fetches these; mdrun reads no URL unasked, and fetches none for imports.
+            why = "need --allow-url" if not self.expander.options.allow_url else "are not supported"
+            raise IncludeError(f"URL imports {why}: {entry.spec}", chain[-1], chain[:-1])
+        beside = not self.stores or entry.spec.startswith(("./", "../"))
+        found = find_guidebook(roots, entry.spec, including, chain[-1], chain[:-1], beside).path
+        # madwizard imports a guidebook once (per group); an import indented into a container
+        # (a choice's tab) is that container's own.
+        once = (os.path.realpath(found), entry.group, prefix)
+        if once in self.done:
+            return
+        self.done.add(once)
+        self._env_fence(entry, "export", chain, prefix)
+        if found.endswith(".sh"):
+            _shell_block(self.expander, found, chain, prefix)
+        else:
+            head = self.load(found, chain, prefix)
+            site = ImportSite(entry.spec, self._name(found), entry.group, head.codeblocks)
+            self.sites[chain[-1]] = site
+        self._env_fence(entry, "unset", chain, prefix)
+
+    def _name(self, path: str) -> str:
+        """madwizard's name for a guidebook: below the store root, without `.md`/`/index.md`."""
+        full = os.path.abspath(path)
+        for store in self.stores:
+            if full.startswith(store + os.sep):
+                full = full[len(store) + 1 :]
+                break
+        else:
+            full = display_path(full, self.expander.roots.cwd)
+        name = full.removesuffix(".md")
+        return name.removesuffix("/index")
+
+    def _env_fence(self, entry: Import, verb: str, chain: Origin, prefix: str) -> None:
+        """An import's `env:` as a shell fence before (`export`) or after (`unset`) it."""
+        if not entry.env:
+            return
+        if verb == "export":
+            body = [f'export {k}="{_escaped(v)}"' for k, v in entry.env]
+        else:
+            body = [f"unset {k}" for k, _ in entry.env]
+        lines = ["```shell", *body, "```"]
+        where = chain[-1]
+        self.expander.emit_lines(lines, where.path, [where.line] * len(lines), chain[:-1], prefix)
 
 
-def _shell_block(expander: Expander, path: str, chain: Origin) -> None:
+def _escaped(value: str) -> str:
+    # Inside double quotes `$` still expands (madwizard relies on it); quotes and backslashes
+    # must not end the string.
+    return value.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _shell_block(expander: Expander, path: str, chain: Origin, prefix: str) -> None:
     """An imported script becomes one ```shell fence whose lines point at the script."""
     shown = display_path(path, expander.roots.cwd)
     expander.enter(os.path.realpath(path), chain)
@@ -101,6 +169,7 @@ def _shell_block(expander: Expander, path: str, chain: Origin) -> None:
     # A fence longer than any backtick run in the script, so the script cannot close it.
     longest = max((len(ln) - len(ln.lstrip("`")) for ln in lines), default=0)
     fence = "`" * max(3, longest + 1)
-    expander.lines += [f"{fence}shell", *lines, fence]
+    text = [f"{fence}shell", *lines, fence]
     # The fences point at the script's first and last lines.
-    expander.runs.append((chain, shown, [1, *range(1, len(lines) + 1), max(len(lines), 1)]))
+    numbers = [1, *range(1, len(lines) + 1), max(len(lines), 1)]
+    expander.emit_lines(text, shown, numbers, chain, prefix)

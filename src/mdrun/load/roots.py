@@ -48,7 +48,8 @@ class Roots:
     """Where includes may come from, and the checks that keep them there."""
 
     def __init__(self, runbook: str, options: LoadOptions) -> None:
-        given = options.base_paths or default_base_paths(runbook)
+        # `--store` roots come first: guidebooks name each other from the store's root.
+        given = (*options.stores, *(options.base_paths or default_base_paths(runbook)))
         self.cwd = os.getcwd()
         self.allow_outside = options.allow_outside_root
         # Bases that do not exist are skipped, as pymdownx does; a file base admits only itself.
@@ -57,6 +58,7 @@ class Roots:
         self.dirs = [own, *(b for b, is_dir in self.bases if is_dir)]
         self.real_dirs = [_with_sep(os.path.realpath(d)) for d in self.dirs]
         self.file_bases = {b for b, is_dir in self.bases if not is_dir}
+        self.stores = [os.path.abspath(s) for s in options.stores if os.path.isdir(s)]
         self._parents: dict[str, tuple[str, str, bool]] = {}
 
     def _parent(self, parent: str) -> tuple[str, str, bool]:
@@ -124,6 +126,8 @@ class Roots:
         """Whether `candidate` stays in `base` (or any root when None) by name."""
         if base in self.file_bases:
             return True  # a base path naming a file admits that file, wherever it is
+        if any(candidate.startswith(_with_sep(s)) for s in self.stores):
+            return True  # a store is one root: its guidebooks reach each other with `../`
         if base is not None:
             return candidate.startswith(_with_sep(base))
         return any(candidate.startswith(_with_sep(d)) for d in self.dirs)
@@ -138,7 +142,7 @@ class Roots:
         """
         out: list[tuple[str, str | None]] = []
         if including is not None and (beside_first or path.startswith(("./", "../"))):
-            here = os.path.dirname(including)
+            here = os.path.dirname(os.path.abspath(including))
             out.append((os.path.normpath(os.path.join(here, path)), None))
         plain = not _NOT_PLAIN.search(path)
         for base, is_dir in self.bases:
@@ -181,8 +185,19 @@ class Roots:
                 location,
                 chain,
             )
-        where = ", ".join(display_path(b, self.cwd) for b, _ in self.bases) or "no base path"
+        where = ", ".join(self.shown_bases()) or "no base path"
         raise IncludeError(f"{path!r} not found (searched {where})", location, chain)
+
+    def allowed(self, candidate: str) -> Found | None:
+        """The file at the absolute `candidate` when it exists and lies inside a root."""
+        probed = self.probe(candidate)
+        if probed is None or not probed[1] or not self.named_inside(candidate, None):
+            return None
+        return probed[0]
+
+    def shown_bases(self) -> list[str]:
+        """The base paths (stores first) as users see them."""
+        return [display_path(b, self.cwd) for b, _ in self.bases]
 
 
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
@@ -229,4 +244,4 @@ def make_source(found: Found, data: bytes, location: SourceLocation, chain: Orig
     """A `Source` from a found file's bytes."""
     text = decode(data, found.shown, chain, location)
     lines = text.split("\n") if text else []
-    return Source(found.real, found.shown, lines, marked="8<" in text)
+    return Source(found.real, found.shown, lines, marked="8<" in text or ":import{" in text)

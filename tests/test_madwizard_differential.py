@@ -1,0 +1,156 @@
+"""mdrun's blocks against madwizard 9.0.7's own parse of the guidebook store.
+
+For every guidebook of `../shared/store/guidebooks`, every block madwizard finds outside choices
+(tabs are part 2) must be one of mdrun's blocks: bodies compared with whitespace collapsed, with
+their `validate:`/`exec:`. mdrun may find more only where madwizard drops something, each kind
+named in the README ("Where mdrun differs from madwizard"): `.sh` imports and imported
+guidebooks' blocks that madwizard loses to its idempotency optimisation. madwizard is installed
+from npm into a cache directory (as pymdownx is the oracle for `--8<--`); without npm or the
+registry the test is skipped, saying why.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from mdrun.blocks.extract import load_runbook
+from mdrun.model import Block, LoadOptions
+
+STORE = Path(__file__).resolve().parents[2] / "shared" / "store" / "guidebooks"
+VERSION = "9.0.7"
+HERE = Path(__file__).parent / "madwizard"
+PACKAGE = {
+    "name": "mdrun-madwizard-oracle",
+    "private": True,
+    "dependencies": {"madwizard": VERSION},
+    # madwizard's lock pins enquirer to a git fork; the registry's release works the same here.
+    "overrides": {"enquirer": "2.4.1"},
+}
+
+
+def _install() -> Path:
+    if shutil.which("npm") is None or shutil.which("node") is None:
+        pytest.skip("npm/node are not installed: cannot install madwizard as the oracle")
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "mdrun-tests"
+    root = cache / f"madwizard-{VERSION}"
+    if not (root / "node_modules" / "madwizard" / "package.json").exists():
+        root.mkdir(parents=True, exist_ok=True)
+        (root / "package.json").write_text(json.dumps(PACKAGE))
+        done = subprocess.run(
+            ["npm", "install", "--no-audit", "--no-fund", "--loglevel=error"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        if done.returncode != 0:
+            pytest.skip(f"npm could not install madwizard {VERSION}: {done.stderr[-400:]}")
+    shutil.copy(HERE / "blocks.mjs", root / "blocks.mjs")
+    return root
+
+
+def _fingerprint(files: list[str]) -> str:
+    digest = hashlib.sha256((HERE / "blocks.mjs").read_bytes())
+    for name in sorted(str(p) for p in STORE.rglob("*") if p.is_file()):
+        digest.update(name.encode() + Path(name).read_bytes())
+    digest.update("\0".join(files).encode())
+    return digest.hexdigest()[:16]
+
+
+@pytest.fixture(scope="module")
+def madwizard_blocks() -> dict[str, list[dict[str, object]]]:
+    """madwizard's blocks for every guidebook of the store, by path below the store.
+
+    madwizard takes a minute or two over the store: its answer is kept in the cache directory,
+    keyed by the store's contents and the script.
+    """
+    if not STORE.is_dir():
+        pytest.skip(f"the guidebook store is not at {STORE}")
+    root = _install()
+    files = sorted(str(p) for p in STORE.rglob("*.md"))
+    cached = root / f"blocks-{_fingerprint(files)}.json"
+    if not cached.exists():
+        done = subprocess.run(
+            ["node", "blocks.mjs", str(STORE), *files],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=True,
+        )
+        cached.write_text(done.stdout)
+    raw = json.loads(cached.read_text())
+    return {os.path.relpath(k, STORE): v for k, v in raw.items()}
+
+
+def collapse(text: str) -> str:
+    """Whitespace runs as one space, ends stripped: how bodies are compared."""
+    return " ".join(text.split())
+
+
+def _key(body: str, validate: object, exec_: object) -> tuple[str, str, str]:
+    return collapse(body), collapse(str(validate or "")), collapse(str(exec_ or ""))
+
+
+URL_IMPORTS = {"test/iter8/load/http.md"}
+"""Guidebooks importing a URL: mdrun refuses them without --allow-url (and fetches no URL
+import); madwizard, offline, silently finds no block in them."""
+
+
+def _mdrun(name: str) -> tuple[Block, ...]:
+    if name in URL_IMPORTS:
+        return ()
+    options = LoadOptions(stores=(str(STORE),))
+    return load_runbook(str(STORE / name), options).blocks
+
+
+def _dropped_by_madwizard(block: Block) -> bool:
+    """The kinds of block mdrun keeps and madwizard drops (README, "differs from madwizard")."""
+    return any(loc.path.endswith(".sh") for loc in block.origin)  # `.sh` imports
+
+
+pytestmark = pytest.mark.timeout(900)
+
+
+def test_the_store_is_all_there(madwizard_blocks: dict[str, object]) -> None:
+    assert len(madwizard_blocks) == len(list(STORE.rglob("*.md"))) > 150
+    errors = {k: v for k, v in madwizard_blocks.items() if isinstance(v, dict)}
+    assert not errors
+
+
+def test_every_madwizard_block_outside_choices_is_an_mdrun_block(
+    madwizard_blocks: dict[str, list[dict[str, object]]],
+) -> None:
+    missing: list[str] = []
+    compared = 0
+    for name, blocks in sorted(madwizard_blocks.items()):
+        ours = {_key(b.body, b.options.validate, b.options.exec) for b in _mdrun(name)}
+        for block in blocks:
+            if block["choice"]:
+                continue
+            compared += 1
+            key = _key(str(block["body"]), block.get("validate"), block.get("exec"))
+            if key not in ours:
+                missing.append(f"{name}: {key[0][:100]!r} validate={key[1]!r} exec={key[2]!r}")
+    assert compared > 600
+    assert not missing, f"{len(missing)} madwizard blocks not found:\n" + "\n".join(missing[:30])
+
+
+def test_mdrun_finds_more_only_where_madwizard_drops_something(
+    madwizard_blocks: dict[str, list[dict[str, object]]],
+) -> None:
+    extra: list[str] = []
+    for name, blocks in sorted(madwizard_blocks.items()):
+        theirs = {collapse(str(b["body"])) for b in blocks}  # inside choices too
+        for block in _mdrun(name):
+            if collapse(block.body) not in theirs and not _dropped_by_madwizard(block):
+                extra.append(f"{name}: {block.origin[-1]}: {collapse(block.body)[:100]!r}")
+    assert not extra, f"{len(extra)} blocks madwizard does not have:\n" + "\n".join(extra[:30])
