@@ -75,6 +75,9 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("list", help="list the runbook's shell blocks")
     _add_input_options(p)
+    p.add_argument(
+        "--format", choices=("text", "json"), default="text", help="json: docs/list-schema.md"
+    )
 
     p = sub.add_parser("plan", help="decide, without executing, which blocks would run")
     _add_input_options(p)
@@ -144,10 +147,11 @@ def cmd_expand(args: argparse.Namespace) -> int:
 def cmd_list(args: argparse.Namespace) -> int:
     """Print the block table."""
     from mdrun.blocks.extract import load_runbook
-    from mdrun.render.listing import render_list
+    from mdrun.render.listing import render_list, render_list_json
 
     runbook = load_runbook(args.runbook, _load_options(args))
-    sys.stdout.write(render_list(runbook))
+    render = render_list_json if args.format == "json" else render_list
+    sys.stdout.write(render(runbook))
     return 0
 
 

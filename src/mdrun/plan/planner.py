@@ -13,6 +13,7 @@ from mdrun.model import Block, Environment, EnvValue, Plan, PlannedBlock, Runboo
 from mdrun.plan.effects import Flow
 from mdrun.plan.flowstate import FlowState
 from mdrun.plan.guards import Decision, decide
+from mdrun.plan.madwizard import not_shell, with_frontmatter
 from mdrun.shell.scan import changed_names, may_change_env
 from mdrun.shell.scope import Scope
 
@@ -55,9 +56,11 @@ def _plan_cleanup(
 
 
 def _plan_block(block: Block, state: FlowState) -> tuple[PlannedBlock, FlowState]:
-    decision = decide(block, state.scope())
-    planned = PlannedBlock(block, decision.verdict, state.env)
-    return planned, _after(block, decision, state)
+    # A python or `exec:` body is not bash: only its `when=` is planned.
+    shown = block._replace(body="") if not_shell(block) else block
+    decision = decide(shown, state.scope())
+    planned = PlannedBlock(block, with_frontmatter(block, decision.verdict), state.env)
+    return planned, _after(shown, decision, state)
 
 
 def _after(block: Block, decision: Decision, state: FlowState) -> FlowState:

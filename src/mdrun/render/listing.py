@@ -5,7 +5,7 @@ Plain string formatting: the table is fixed-width text, so `mdrun list` needs no
 
 from __future__ import annotations
 
-from mdrun.model import Block, Runbook
+from mdrun.model import Block, Runbook, SourceLocation
 
 HEADER = ("#", "NAME", "MODE", "ORIGIN", "FIRST LINE")
 MAX_FIRST_LINE = 60
@@ -44,3 +44,42 @@ def render_list(runbook: Runbook) -> str:
         ]
         lines.append("  ".join([*cells, row[-1]]).rstrip())
     return "\n".join(lines) + "\n"
+
+
+LIST_SCHEMA_VERSION = 1
+"""Bumped when a field of `mdrun list --format json` changes meaning (docs/list-schema.md)."""
+
+
+def _location(loc: SourceLocation) -> dict[str, object]:
+    return {"path": loc.path, "line": loc.line}
+
+
+def _block_json(block: Block) -> dict[str, object]:
+    opts = block.options
+    return {
+        "index": block.index,
+        "name": block.name,
+        "mode": block.mode,
+        "language": block.language,
+        "body": block.body,
+        "origin": [_location(loc) for loc in block.origin],
+        "imports": [{"spec": s.spec, "name": s.name, "group": s.group} for s in block.imports],
+        "choices": list(block.choices),
+        "validate": opts.validate,
+        "exec": opts.exec,
+        "optional": opts.optional,
+        "when": opts.when,
+        "finally": opts.cleanup,
+    }
+
+
+def render_list_json(runbook: Runbook) -> str:
+    """Every block as JSON, in the shape docs/list-schema.md documents."""
+    import json
+
+    doc = {
+        "version": LIST_SCHEMA_VERSION,
+        "runbook": runbook.path,
+        "blocks": [_block_json(block) for block in runbook.blocks],
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"

@@ -13,6 +13,7 @@ import signal
 import time
 
 from mdrun.model import PlannedBlock, format_origin
+from mdrun.run.blockscript import block_guard, block_script
 from mdrun.run.handoff import ShellState
 from mdrun.run.process import ChildSpec
 from mdrun.run.state import ChildLike, Running, RunState
@@ -70,7 +71,8 @@ class Manager(RunState):
         opts = block.options
         cwd = os.path.join(self.shell.cwd, opts.cwd) if opts.cwd else self.shell.cwd
         pty = opts.pty or self.policy.pty
-        spec = ChildSpec(block.name, block.body, self.shell.env, cwd, pty, keep_state, opts.when)
+        script, guard = block_script(block), block_guard(block)
+        spec = ChildSpec(block.name, script, self.shell.env, cwd, pty, keep_state, guard)
         record.start, record.end, record.exit_code, record.signal = time.time(), None, None, None
         record.status = "running"
         try:
@@ -124,7 +126,7 @@ class Manager(RunState):
             self.begin_stop()
         elif code == 0 or self.phase != "main":
             self.advance()
-        elif block.options.allow_failure:
+        elif block.options.allow_failure or block.options.optional:
             running.record.status = "allowed-failure"
             self.advance()
         elif self._failed(running.planned, _describe(code, running.timed_out), True):

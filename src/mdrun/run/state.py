@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Literal, NamedTuple, Protocol
 
 from mdrun.model import Plan, PlannedBlock, format_origin
+from mdrun.run.blockscript import skip_reason
 from mdrun.run.handoff import ShellState
 from mdrun.run.manifest import BlockRecord
 from mdrun.run.process import ChildSpec
@@ -171,7 +172,8 @@ class RunState:
             record.status = "ok" if code == 0 else "stopped" if stopping else "failed"
             if code == 0 and running.child.skipped():
                 record.status = "skipped"
-                self.ui.message(f"skipped {running.planned.block.name}: `when` is false")
+                block = running.planned.block
+                self.ui.message(f"skipped {block.name}: {skip_reason(block)}")
 
     def begin_stop(self) -> None:
         """The main part is over: stop every async block, then run the cleanups."""

@@ -1,0 +1,27 @@
+"""Block frontmatter in a plan: `validate:` and `exec:` are shown, never run.
+
+A block with `validate:` runs unless already done, which only running the command can tell:
+its verdict says so, with the command. A `python` block or an `exec:` block is not bash, so
+planning reads nothing from its body (its guard is its `when=` only).
+"""
+
+from __future__ import annotations
+
+from mdrun.model import Block, Verdict
+
+
+def not_shell(block: Block) -> bool:
+    """Whether the body is not run as bash (python, or handed to an `exec:` command)."""
+    return block.options.exec is not None or block.language in ("python", "py")
+
+
+def with_frontmatter(block: Block, verdict: Verdict) -> Verdict:
+    """`verdict` adjusted for the block's `validate:` and `exec:`."""
+    if not_shell(block) and verdict.kind != "skip":
+        how = f"`exec: {block.options.exec}`" if block.options.exec else "python3"
+        verdict = Verdict(verdict.kind, f"{verdict.reason}; the body is run by {how}")
+    validate = block.options.validate
+    if validate is None or verdict.kind == "skip":
+        return verdict
+    reason = f"run unless already done: skip if `{validate.strip()}` succeeds ({verdict.reason})"
+    return Verdict("unknown", reason, verdict.branch)

@@ -1,0 +1,89 @@
+"""What a block runs: its body, or madwizard's `exec:` protocol, and its `validate:` guard.
+
+A shell block runs its body. A `python` block, or any block with `exec:`, has its body written
+to `$MWFILEPATH` (in a fresh `$MWDIR`, named `$MWFILENAME`) and runs the exec command (python
+blocks: `python3 -u "$MWFILEPATH"`), as madwizard does. `validate:` becomes part of the guard the
+wrapper tests first, in the block's shell: when it succeeds the block is skipped as already done.
+The store's helper commands (`pip-show` in `validate:`, `exec: pip-install`, which the clients
+that ran the store provided) are shell functions defined for both.
+"""
+
+from __future__ import annotations
+
+from mdrun.model import Block
+
+HELPERS = (
+    # `pip-show PKG...`: succeeds when every package is installed for python3 (extras ignored).
+    'pip-show() { local p; for p in "$@"; do python3 -m pip show -q "${p%%\\[*}" >/dev/null 2>&1'
+    " || return 1; done; }\n"
+    # `exec: pip-install`: the body is a requirements file.
+    'pip-install() { python3 -m pip install -r "$MWFILEPATH"; }\n'
+)
+
+REFUSED = {
+    "ray-submit": "`exec: ray-submit` (submitting the body as a Ray job) is not supported yet"
+}
+"""exec commands mdrun knows and cannot run yet: the block fails with this message."""
+
+
+def _exec_of(block: Block) -> str | None:
+    if block.options.exec:
+        return block.options.exec
+    if block.language in ("python", "py"):
+        return 'python3 -u "$MWFILEPATH"'
+    return None
+
+
+def block_script(block: Block) -> str:
+    """The shell source the block's wrapper sources."""
+    command = _exec_of(block)
+    if command is None:
+        return block.body
+    word = command.split(maxsplit=1)[0] if command.strip() else ""
+    if word in REFUSED:
+        message = f"mdrun: block {block.name!r}: {REFUSED[word]}"
+        return f"printf '%s\\n' {_quote(message)} >&2\nexit 2\n"
+    suffix = ".py" if block.language in ("python", "py") else ".txt"
+    delimiter = _delimiter(block.body)
+    body = block.body if block.body.endswith("\n") or not block.body else block.body + "\n"
+    return (
+        HELPERS
+        + 'MWDIR=$(mktemp -d "${TMPDIR:-/tmp}/mdrun-exec.XXXXXX")\n'
+        + f"MWFILENAME=block{suffix}\n"
+        + 'MWFILEPATH="$MWDIR/$MWFILENAME"\n'
+        + "export MWDIR MWFILENAME MWFILEPATH\n"
+        + f"cat > \"$MWFILEPATH\" <<'{delimiter}'\n{body}{delimiter}\n"
+        + f"__mdrun_exec=0\n{{ {command}\n}} || __mdrun_exec=$?\n"
+        + 'rm -rf -- "$MWDIR"\nunset MWDIR MWFILENAME MWFILEPATH\n'
+        + "return $__mdrun_exec\n"
+    )
+
+
+def block_guard(block: Block) -> str | None:
+    """The condition tested before the body (true: run it), or None for none."""
+    when, validate = block.options.when, block.options.validate
+    if validate is None:
+        return when
+    done = f"! {{ {HELPERS}{validate}\n}} >/dev/null 2>&1"
+    return done if when is None else f"{{ {when}\n}} && {done}"
+
+
+def skip_reason(block: Block) -> str:
+    """Why a block whose guard was false at run time did not run."""
+    validate = block.options.validate
+    if validate is None:
+        return "`when` is false"
+    done = f"already done (`validate` succeeded: `{validate.strip()}`)"
+    return done if block.options.when is None else f"`when` is false, or {done}"
+
+
+def _delimiter(body: str) -> str:
+    lines = set(body.split("\n"))
+    n = 0
+    while f"__MDRUN_BODY_{n}__" in lines:
+        n += 1
+    return f"__MDRUN_BODY_{n}__"
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "'\\''") + "'"

@@ -1,0 +1,185 @@
+"""The guidebook store, run as madwizard's clients ran it: every guidebook plans, block
+frontmatter is shown and never run by plan/check/list, and `validate:`-only guidebooks run for
+real (an installed package is skipped, a missing one installed into a venv made here)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import pytest
+
+from mdrun.cli import main
+
+STORE = Path(__file__).resolve().parents[2] / "shared" / "store" / "guidebooks"
+URL_IMPORTS = {"test/iter8/load/http.md"}
+"""Import a URL: refused without --allow-url (see test_madwizard_differential)."""
+
+needs_store = pytest.mark.skipif(not STORE.is_dir(), reason=f"no guidebook store at {STORE}")
+
+
+def _guidebooks() -> list[str]:
+    if not STORE.is_dir():
+        return []
+    return sorted(str(p.relative_to(STORE)) for p in STORE.rglob("*.md"))
+
+
+@needs_store
+@pytest.mark.parametrize("name", _guidebooks())
+def test_every_guidebook_plans(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    try:
+        code = main(["plan", "--store", str(STORE), str(STORE / name), "--format", "json"])
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    if name in URL_IMPORTS:
+        assert code == 2
+        assert "URL imports need --allow-url" in err
+        return
+    assert code == 0, err
+    assert json.loads(out)["blocks"] is not None
+
+
+CANARY = """\
+---
+imports:
+  - {path: ./lib, group: one, env: {WHO: first}}
+  - {path: ./lib, group: two, env: {WHO: second}}
+---
+# Canary
+
+```shell
+---
+validate: touch "$CANARY/validate-ran"
+exec: touch "$CANARY/exec-ran"
+---
+touch "$CANARY/body-ran"
+```
+
+```python
+open(__import__("os").environ["CANARY"] + "/python-ran", "w")
+```
+"""
+
+
+def _canary_tree(tmp_path: Path) -> Path:
+    (tmp_path / "lib.md").write_text('# lib\n\n```shell\necho "$WHO"\n```\n')
+    runbook = tmp_path / "canary.md"
+    runbook.write_text(CANARY)
+    return runbook
+
+
+@pytest.mark.parametrize("command", ["plan", "check", "list", "expand"])
+def test_plan_check_list_run_no_validate_exec_or_python(
+    command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runbook = _canary_tree(tmp_path)
+    monkeypatch.setenv("CANARY", str(tmp_path))
+    main([command, str(runbook)])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["canary.md", "lib.md"]
+
+
+def test_plan_shows_validate_as_run_unless_done(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    runbook = _canary_tree(tmp_path)
+    main(["plan", str(runbook), "--format", "json"])
+    text = capsys.readouterr().out
+    assert 'run unless already done: skip if `touch \\"$CANARY/validate-ran\\"` succeeds' in text
+
+
+def test_an_import_per_group_with_its_env(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    runbook = _canary_tree(tmp_path)
+    main(["list", str(runbook), "--format", "json"])
+    blocks = json.loads(capsys.readouterr().out)["blocks"]
+    bodies = [b["body"].strip() for b in blocks]
+    assert bodies[:6] == [
+        'export WHO="first"',
+        'echo "$WHO"',
+        "unset WHO",
+        'export WHO="second"',
+        'echo "$WHO"',
+        "unset WHO",
+    ]
+    assert [i["group"] for i in blocks[1]["imports"]] == ["one"]
+    assert blocks[6]["validate"] == 'touch "$CANARY/validate-ran"'
+    assert blocks[7]["language"] == "python"
+
+
+def _venv(tmp_path: Path) -> dict[str, str]:
+    """A fresh venv (with pip) first on PATH: `python3` and `pip` are its own."""
+    where = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=True).create(where)
+    env = dict(os.environ)
+    env["PATH"] = f"{where / 'bin'}{os.pathsep}{env['PATH']}"
+    env["VIRTUAL_ENV"] = str(where)
+    env.pop("PYTHONPATH", None)
+    return env
+
+
+def _run(guidebook: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mdrun", "run", "--store", str(STORE), str(STORE / guidebook)],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+@needs_store
+@pytest.mark.timeout(600)
+def test_pip_guidebook_installs_what_is_missing_then_skips_it(tmp_path: Path) -> None:
+    env = _venv(tmp_path)
+    first = _run("python/pip/tabulate.md", env, tmp_path)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "Successfully installed tabulate" in first.stdout
+    second = _run("python/pip/tabulate.md", env, tmp_path)
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert "already done (`validate` succeeded: `pip-show tabulate`)" in second.stdout
+    assert "Successfully installed" not in second.stdout
+
+
+def test_exec_pip_install_installs_a_requirements_body(tmp_path: Path) -> None:
+    env = _venv(tmp_path)
+    runbook = tmp_path / "req.md"
+    runbook.write_text("# req\n\n```shell\n---\nexec: pip-install\n---\ntabulate\n```\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "mdrun", "run", str(runbook)],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    check = subprocess.run(
+        ["python3", "-c", "import tabulate"], env=env, capture_output=True, check=False
+    )
+    assert check.returncode == 0
+
+
+def test_ray_submit_is_refused_at_run_time(tmp_path: Path) -> None:
+    runbook = tmp_path / "ray.md"
+    runbook.write_text("# r\n\n```python\n---\nexec: ray-submit --job-id x\n---\nprint(1)\n```\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "mdrun", "run", str(runbook)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert "`exec: ray-submit` (submitting the body as a Ray job) is not supported yet" in (
+        done.stdout + done.stderr
+    )
