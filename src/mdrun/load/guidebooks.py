@@ -49,9 +49,9 @@ def find_guidebook(
         if not os.path.isdir(found.path):
             return found
     if including is not None and spec.startswith("../"):
-        found = _above(roots, spec, including)
-        if found is not None:
-            return found
+        above = _above(roots, spec, including)
+        if above is not None:
+            return above
     if refusal is not None:
         raise refusal
     searched = ", ".join(roots.shown_bases()) or "no base path"

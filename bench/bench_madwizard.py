@@ -1,0 +1,57 @@
+"""`mdrun plan` against `madwizard plan` of the seed's home in the store, side by side.
+
+Both plan `ml/ray/run/logs.md` of `../shared/store/guidebooks` with the store root as
+`--store`; madwizard 9.0.7 is the one tests/test_madwizard_differential.py installs from npm
+(into the user cache), run through its CLI entry point by tests/madwizard/plan.mjs. The target:
+mdrun at least 8x faster, i.e. at most 0.125 of madwizard's time.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_startup import mdrun_argv
+from common import ROOT, interleaved_medians, row, skipped
+
+STORE = ROOT.parent / "shared" / "store" / "guidebooks"
+GUIDEBOOK = STORE / "ml" / "ray" / "run" / "logs.md"
+ORACLE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "mdrun-tests"
+MADWIZARD = ORACLE / "madwizard-9.0.7"
+TARGET = 1 / 8
+NAME, WHAT = "plan-vs-madwizard", "`mdrun plan --store` of the store's ml/ray/run/logs.md"
+BASELINE = "`madwizard plan --store` (9.0.7, node) of the same file, interleaved"
+
+
+def run(quick: bool) -> list[dict[str, object]]:
+    """One row: mdrun's median time over madwizard's."""
+    why = _missing()
+    if why:
+        return [skipped(NAME, WHAT, BASELINE, f"<= {TARGET:g}x", why)]
+    shutil.copy(ROOT / "tests" / "madwizard" / "plan.mjs", MADWIZARD / "plan.mjs")
+    ours = [*mdrun_argv(), "plan", "--store", str(STORE), str(GUIDEBOOK)]
+    theirs = ["node", "plan.mjs", str(STORE), str(GUIDEBOOK)]
+    runs = 3 if quick else 9
+    mdrun_s, madwizard_s = interleaved_medians([ours, theirs], runs, cwd=MADWIZARD, warmup=1)
+    detail = f"madwizard is {madwizard_s / mdrun_s:.1f}x slower"
+    return [row(NAME, WHAT, BASELINE, mdrun_s, madwizard_s, TARGET, detail)]
+
+
+def _missing() -> str:
+    if not GUIDEBOOK.exists():
+        return f"no guidebook store at {STORE}"
+    if shutil.which("node") is None:
+        return "node is not installed"
+    if not (MADWIZARD / "node_modules" / "madwizard").is_dir():
+        return "madwizard is not installed: run tests/test_madwizard_differential.py once"
+    return ""
+
+
+if __name__ == "__main__":
+    for result in run("--quick" in sys.argv):
+        print(result)
