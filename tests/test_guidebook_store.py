@@ -67,7 +67,10 @@ open(__import__("os").environ["CANARY"] + "/python-ran", "w")
 
 
 def _canary_tree(tmp_path: Path) -> Path:
-    (tmp_path / "lib.md").write_text('# lib\n\n```shell\necho "$WHO"\n```\n')
+    (tmp_path / "lib.md").write_text(
+        '---\nvalidate: touch "$CANARY/guidebook-validate-ran"\n---\n'
+        '# lib\n\n```shell\necho "$WHO"\n```\n'
+    )
     runbook = tmp_path / "canary.md"
     runbook.write_text(CANARY)
     return runbook
@@ -108,6 +111,7 @@ def test_an_import_per_group_with_its_env(
         "unset WHO",
     ]
     assert [i["group"] for i in blocks[1]["imports"]] == ["one"]
+    assert blocks[1]["done_if"] == ['touch "$CANARY/guidebook-validate-ran"']
     assert blocks[6]["validate"] == 'touch "$CANARY/validate-ran"'
     assert blocks[7]["language"] == "python"
 
@@ -183,3 +187,26 @@ def test_ray_submit_is_refused_at_run_time(tmp_path: Path) -> None:
     assert "`exec: ray-submit` (submitting the body as a Ray job) is not supported yet" in (
         done.stdout + done.stderr
     )
+
+
+@pytest.mark.parametrize(("check", "ran"), [("true", False), ("false", True)])
+def test_a_guidebook_validate_skips_its_blocks_when_it_succeeds(
+    check: str, ran: bool, tmp_path: Path
+) -> None:
+    (tmp_path / "tool.md").write_text(
+        f"---\nvalidate: {check}\n---\n# t\n\n```sh\necho INSTALLING\n```\n"
+    )
+    runbook = tmp_path / "top.md"
+    runbook.write_text("---\nimports:\n  - ./tool\n---\n# top\n\n```sh\necho TOP\n```\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "mdrun", "run", str(runbook)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "TOP" in done.stdout
+    assert ("INSTALLING" in done.stdout) is ran
+    assert ("already done (`validate` succeeded: `true`)" in done.stdout) is not ran

@@ -65,6 +65,8 @@ class Document(NamedTuple):
     codeblocks: tuple[CodeBlockRule, ...] = ()
     """The runbook's own frontmatter `codeblocks:` rules (imported guidebooks carry theirs in
     `imports`)."""
+    validate: str | None = None
+    """The runbook's own frontmatter `validate:`: when it succeeds, the guidebook is done."""
 
 
 class CodeBlockRule(NamedTuple):
@@ -96,6 +98,8 @@ class ImportSite(NamedTuple):
     """The entry's `group:`: the same guidebook is imported once per group."""
     codeblocks: tuple[CodeBlockRule, ...] = ()
     """The imported guidebook's own frontmatter `codeblocks:` rules."""
+    validate: str | None = None
+    """The imported guidebook's frontmatter `validate:`: when it succeeds, it is done."""
 
 
 class BlockOptions(NamedTuple):
@@ -168,6 +172,10 @@ class Block(NamedTuple):
     own text, or text it includes with `--8<--`)."""
     choices: tuple[str, ...] = ()
     """The choice (tab) titles the block sits under, outermost first (empty: outside choices)."""
+    done_if: tuple[str, ...] = ()
+    """The frontmatter `validate:` commands of the guidebooks the block belongs to (the runbook's,
+    then each import's, outermost first): when one succeeds at run time, the block is skipped
+    as already done, as with its own `options.validate`."""
 
     @property
     def mode(self) -> Mode:

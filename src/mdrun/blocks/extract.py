@@ -92,7 +92,8 @@ def _raw_block(document: Document, fence: Fence, index: int) -> Block | None:
     )
     sites = _sites(document, origin)
     rules = sites[-1].codeblocks if sites else document.codeblocks
-    block = split_head(block)._replace(imports=sites)
+    done_if = tuple(v for v in (document.validate, *(s.validate for s in sites)) if v)
+    block = split_head(block)._replace(imports=sites, done_if=done_if)
     return apply_rules(block, rules, fence.content) if rules else block
 
 

@@ -43,6 +43,8 @@ class Frontmatter(NamedTuple):
     """The file line of each top-level key."""
     codeblocks: tuple[CodeBlockRule, ...] = ()
     """`codeblocks:` rules, in order."""
+    validate: str | None = None
+    """`validate:`: a command that, when it succeeds, says the guidebook is already done."""
 
 
 NONE = Frontmatter({}, (), 0)
@@ -72,7 +74,7 @@ def split_frontmatter(lines: list[str], shown: str) -> Frontmatter:
     keys = {name: k.start_mark.line + 2 for name, (k, _) in nodes.items()}
     imports = _imports(data, nodes, shown)
     rules = _codeblocks(data, nodes, shown)
-    return Frontmatter(data, imports, end + 1, keys, rules)
+    return Frontmatter(data, imports, end + 1, keys, rules, _validate(data, keys, shown))
 
 
 def _parse(text: str, shown: str) -> tuple[Any, Any]:
@@ -144,6 +146,18 @@ def _import(entry: object, line: int, shown: str) -> Import:
         )
     pairs = tuple((k, "" if v is None else _scalar(v)) for k, v in env.items())
     return Import(path.strip(), line, None if group is None else str(group), pairs)
+
+
+def _validate(data: dict[Any, Any], keys: Mapping[str, int], shown: str) -> str | None:
+    value = data.get("validate")
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if not isinstance(value, str) or not value.strip():
+        where = SourceLocation(shown, keys.get("validate", 2))
+        raise FrontmatterError(f"`validate` must be a command, not {_kind(value)}", where)
+    return value.strip()
 
 
 def _scalar(value: object) -> str:

@@ -33,6 +33,7 @@ def load_document(path: str, options: LoadOptions) -> Document:
         frontmatter=head.data,
         imports=loader.sites,
         codeblocks=head.codeblocks,
+        validate=head.validate,
     )
 
 
@@ -123,7 +124,8 @@ class _Loader:
             _shell_block(self.expander, found, chain, prefix)
         else:
             head = self.load(found, chain, prefix)
-            site = ImportSite(entry.spec, self._name(found), entry.group, head.codeblocks)
+            name = self._name(found)
+            site = ImportSite(entry.spec, name, entry.group, head.codeblocks, head.validate)
             self.sites[chain[-1]] = site
         self._env_fence(entry, "unset", chain, prefix)
 

@@ -20,8 +20,10 @@ def with_frontmatter(block: Block, verdict: Verdict) -> Verdict:
     if not_shell(block) and verdict.kind != "skip":
         how = f"`exec: {block.options.exec}`" if block.options.exec else "python3"
         verdict = Verdict(verdict.kind, f"{verdict.reason}; the body is run by {how}")
-    validate = block.options.validate
-    if validate is None or verdict.kind == "skip":
+    own = block.options.validate
+    checks = [*block.done_if, *([own] if own else [])]
+    if not checks or verdict.kind == "skip":
         return verdict
-    reason = f"run unless already done: skip if `{validate.strip()}` succeeds ({verdict.reason})"
+    shown = " or ".join(f"`{check.strip()}`" for check in checks)
+    reason = f"run unless already done: skip if {shown} succeeds ({verdict.reason})"
     return Verdict("unknown", reason, verdict.branch)

@@ -66,6 +66,7 @@ def _block_json(block: Block) -> dict[str, object]:
         "imports": [{"spec": s.spec, "name": s.name, "group": s.group} for s in block.imports],
         "choices": list(block.choices),
         "validate": opts.validate,
+        "done_if": list(block.done_if),
         "exec": opts.exec,
         "optional": opts.optional,
         "when": opts.when,

@@ -59,21 +59,30 @@ def block_script(block: Block) -> str:
     )
 
 
+def validations(block: Block) -> list[str]:
+    """Commands any of which, succeeding, means the block is already done: its guidebooks'
+    `validate:` (outermost first), then its own."""
+    own = block.options.validate
+    return [*block.done_if, *([own] if own else [])]
+
+
 def block_guard(block: Block) -> str | None:
     """The condition tested before the body (true: run it), or None for none."""
-    when, validate = block.options.when, block.options.validate
-    if validate is None:
+    when, checks = block.options.when, validations(block)
+    if not checks:
         return when
-    done = f"! {{ {HELPERS}{validate}\n}} >/dev/null 2>&1"
+    either = " || ".join(f"{{ {check}\n}}" for check in checks)
+    done = f"! {{ {HELPERS}{either}; }} >/dev/null 2>&1"
     return done if when is None else f"{{ {when}\n}} && {done}"
 
 
 def skip_reason(block: Block) -> str:
     """Why a block whose guard was false at run time did not run."""
-    validate = block.options.validate
-    if validate is None:
+    checks = validations(block)
+    if not checks:
         return "`when` is false"
-    done = f"already done (`validate` succeeded: `{validate.strip()}`)"
+    shown = " or ".join(f"`{check.strip()}`" for check in checks)
+    done = f"already done (`validate` succeeded: {shown})"
     return done if block.options.when is None else f"`when` is false, or {done}"
 
 
