@@ -184,7 +184,7 @@ def test_ray_submit_is_refused_at_run_time(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 1
-    assert "`exec: ray-submit` (submitting the body as a Ray job) is not supported yet" in (
+    assert "mdrun: `exec: ray-submit` (submitting the body as a Ray job) is not supported yet" in (
         done.stdout + done.stderr
     )
 
@@ -210,3 +210,31 @@ def test_a_guidebook_validate_skips_its_blocks_when_it_succeeds(
     assert "TOP" in done.stdout
     assert ("INSTALLING" in done.stdout) is ran
     assert ("already done (`validate` succeeded: `true`)" in done.stdout) is not ran
+
+
+def test_the_sh_script_honours_validate_exec_and_python(tmp_path: Path) -> None:
+    runbook = tmp_path / "rb.md"
+    runbook.write_text(
+        "# t\n\n```sh\n---\nvalidate: true\n---\necho NOT-RUN\n```\n\n"
+        "```sh\n---\nvalidate: false\n---\nexport FOO=bar\n```\n\n"
+        '```python\nimport os\nprint("py", os.environ["FOO"])\n```\n\n'
+        '```sh\n---\nexec: wc -l < "$MWFILEPATH"\n---\na\nb\n```\n'
+    )
+    script = subprocess.run(
+        [sys.executable, "-m", "mdrun", "plan", "--format", "sh", str(runbook)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    done = subprocess.run(
+        ["bash", "-c", script],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "NOT-RUN" not in done.stdout
+    assert "py bar" in done.stdout
+    assert "] 2" in done.stdout

@@ -121,7 +121,7 @@ def test_shell_import_becomes_one_fence_pointing_at_the_script(
         (
             {"run.md": "---\nimports: [dir]\n---\n", "dir/x.md": "x"},
             IncludeError,
-            r"run\.md:2: 'dir' not found \(tried dir, dir\.md, dir/index\.md",
+            r"run\.md:2: 'dir' is a directory with no index\.md",
         ),
         ({"run.md": "x\n---\nimports:\n - gone\n---\n"}, None, None),
         (

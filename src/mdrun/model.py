@@ -172,6 +172,12 @@ class Block(NamedTuple):
     own text, or text it includes with `--8<--`)."""
     choices: tuple[str, ...] = ()
     """The choice (tab) titles the block sits under, outermost first (empty: outside choices)."""
+    script: str | None = None
+    """The shell source that runs the block when it is not the body itself: madwizard's `exec:`
+    protocol around the body (python blocks, `exec:`), or a refusal. None: the body runs."""
+    done_check: str | None = None
+    """A shell command that succeeds when the block is already done: its `validate:` commands
+    and its guidebooks', output hidden, helper commands defined. Tested first at run time."""
     done_if: tuple[str, ...] = ()
     """The frontmatter `validate:` commands of the guidebooks the block belongs to (the runbook's,
     then each import's, outermost first): when one succeeds at run time, the block is skipped

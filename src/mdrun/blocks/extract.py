@@ -16,6 +16,7 @@ import unicodedata
 from mdrun.blocks.attributes import parse_info
 from mdrun.blocks.fences import Fence, fences
 from mdrun.blocks.frontmatter import apply_rules, split_head
+from mdrun.blocks.script import with_script
 from mdrun.errors import BlockError
 from mdrun.load.loader import load_document
 from mdrun.model import Block, Document, ImportSite, LoadOptions, Origin, Runbook
@@ -94,7 +95,8 @@ def _raw_block(document: Document, fence: Fence, index: int) -> Block | None:
     rules = sites[-1].codeblocks if sites else document.codeblocks
     done_if = tuple(v for v in (document.validate, *(s.validate for s in sites)) if v)
     block = split_head(block)._replace(imports=sites, done_if=done_if)
-    return apply_rules(block, rules, fence.content) if rules else block
+    block = apply_rules(block, rules, fence.content) if rules else block
+    return with_script(block)
 
 
 def _sites(document: Document, origin: Origin) -> tuple[ImportSite, ...]:

@@ -20,6 +20,12 @@ _KEYS = ("validate", "exec", "optional", "id", "async", "stdin", "cleanup")
 """The block frontmatter keys madwizard 9 reads (`id` names the block)."""
 
 
+def runs_as_shell(block: Block) -> bool:
+    """Whether bash runs the body itself (not python, not handed to an `exec:` command): what
+    planning and linting may read as shell."""
+    return block.options.exec is None and block.language not in ("python", "py")
+
+
 def split_head(block: Block) -> Block:
     """`block` with its frontmatter, if any, moved from the body into its options."""
     lines = block.body.split("\n")

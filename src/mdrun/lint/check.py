@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 
 from mdrun.blocks.extract import load_runbook
+from mdrun.blocks.frontmatter import runs_as_shell
 from mdrun.errors import MdrunError
 from mdrun.lint import Finding
 from mdrun.lint.inputs import find_dead_guards
@@ -58,8 +59,10 @@ def _load_finding(path: str, exc: MdrunError) -> Finding:
 
 def _lint(runbook: Runbook, shellcheck: str | None) -> list[Finding]:
     findings = find_mojibake(runbook.document) + find_dead_guards(runbook)
-    for block in runbook.blocks:
+    # Python bodies, and bodies an `exec:` command reads, are not bash.
+    shell = tuple(block for block in runbook.blocks if runs_as_shell(block))
+    for block in shell:
         findings += find_spinning_loops(block)
     if shellcheck:
-        findings += find_shellcheck_all(runbook.blocks, shellcheck)
+        findings += find_shellcheck_all(shell, shellcheck)
     return findings

@@ -38,6 +38,7 @@ def find_guidebook(
     """
     names = alternatives(spec)
     refusal: OutsideRootError | None = None
+    directory = False
     for name in names:
         try:
             found = roots.find(name, including, where, chain, beside_first)
@@ -48,12 +49,15 @@ def find_guidebook(
             continue
         if not os.path.isdir(found.path):
             return found
+        directory = True
     if including is not None and spec.startswith("../"):
         above = _above(roots, spec, including)
         if above is not None:
             return above
     if refusal is not None:
         raise refusal
+    if directory:
+        raise IncludeError(f"{spec!r} is a directory with no index.md", where, chain)
     searched = ", ".join(roots.shown_bases()) or "no base path"
     raise IncludeError(
         f"{spec!r} not found (tried {', '.join(names)}; searched {searched})", where, chain

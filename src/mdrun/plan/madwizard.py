@@ -7,17 +7,13 @@ planning reads nothing from its body (its guard is its `when=` only).
 
 from __future__ import annotations
 
+from mdrun.blocks.frontmatter import runs_as_shell
 from mdrun.model import Block, Verdict
-
-
-def not_shell(block: Block) -> bool:
-    """Whether the body is not run as bash (python, or handed to an `exec:` command)."""
-    return block.options.exec is not None or block.language in ("python", "py")
 
 
 def with_frontmatter(block: Block, verdict: Verdict) -> Verdict:
     """`verdict` adjusted for the block's `validate:` and `exec:`."""
-    if not_shell(block) and verdict.kind != "skip":
+    if not runs_as_shell(block) and verdict.kind != "skip":
         how = f"`exec: {block.options.exec}`" if block.options.exec else "python3"
         verdict = Verdict(verdict.kind, f"{verdict.reason}; the body is run by {how}")
     own = block.options.validate

@@ -9,11 +9,12 @@ they are planned against the environment the sync blocks leave.
 
 from __future__ import annotations
 
+from mdrun.blocks.frontmatter import runs_as_shell
 from mdrun.model import Block, Environment, EnvValue, Plan, PlannedBlock, Runbook, Source, Verdict
 from mdrun.plan.effects import Flow
 from mdrun.plan.flowstate import FlowState
 from mdrun.plan.guards import Decision, decide
-from mdrun.plan.madwizard import not_shell, with_frontmatter
+from mdrun.plan.madwizard import with_frontmatter
 from mdrun.shell.scan import changed_names, may_change_env
 from mdrun.shell.scope import Scope
 
@@ -57,7 +58,7 @@ def _plan_cleanup(
 
 def _plan_block(block: Block, state: FlowState) -> tuple[PlannedBlock, FlowState]:
     # A python or `exec:` body is not bash: only its `when=` is planned.
-    shown = block._replace(body="") if not_shell(block) else block
+    shown = block._replace(body="") if not runs_as_shell(block) else block
     decision = decide(shown, state.scope())
     planned = PlannedBlock(block, with_frontmatter(block, decision.verdict), state.env)
     return planned, _after(shown, decision, state)

@@ -46,11 +46,17 @@ def _header(planned: PlannedBlock, scrub: Scrub) -> list[str]:
 
 
 def _guarded(block: Block) -> str:
-    """The body, inside `if WHEN; then … fi` when the block has a `when=` guard."""
-    body = with_newline(block.body)
-    if block.options.when is None:
+    """What runs (the body, or its `exec:` script), inside `if WHEN; then … fi` when the block
+    has a `when=` guard or a `validate:` check (run unless already done)."""
+    body = with_newline(block.body if block.script is None else block.script)
+    tests = [f"{{ {t}\n}}" for t in (block.options.when,) if t is not None]
+    if block.done_check is not None:
+        tests.append(f"! {block.done_check}")
+    if not tests:
         return body
-    return f"if {block.options.when}\nthen\n{body}fi\n"
+    if len(tests) == 1 and block.done_check is None:
+        return f"if {block.options.when}\nthen\n{body}fi\n"
+    return f"if {' && '.join(tests)}\nthen\n{body}fi\n"
 
 
 def _sync(block: Block) -> list[str]:

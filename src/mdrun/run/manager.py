@@ -13,7 +13,7 @@ import signal
 import time
 
 from mdrun.model import PlannedBlock, format_origin
-from mdrun.run.blockscript import block_guard, block_script
+from mdrun.run.blockguard import block_guard, block_script
 from mdrun.run.handoff import ShellState
 from mdrun.run.process import ChildSpec
 from mdrun.run.state import ChildLike, Running, RunState

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Literal, NamedTuple, Protocol
 
 from mdrun.model import Plan, PlannedBlock, format_origin
-from mdrun.run.blockscript import skip_reason
+from mdrun.run.blockguard import skip_reason
 from mdrun.run.handoff import ShellState
 from mdrun.run.manifest import BlockRecord
 from mdrun.run.process import ChildSpec

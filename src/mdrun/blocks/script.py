@@ -1,11 +1,13 @@
-"""What a block runs: its body, or madwizard's `exec:` protocol, and its `validate:` guard.
+"""What a block runs: madwizard's `exec:` protocol, and its `validate:` check, as shell source.
 
 A shell block runs its body. A `python` block, or any block with `exec:`, has its body written
 to `$MWFILEPATH` (in a fresh `$MWDIR`, named `$MWFILENAME`) and runs the exec command (python
-blocks: `python3 -u "$MWFILEPATH"`), as madwizard does. `validate:` becomes part of the guard the
-wrapper tests first, in the block's shell: when it succeeds the block is skipped as already done.
-The store's helper commands (`pip-show` in `validate:`, `exec: pip-install`, which the clients
-that ran the store provided) are shell functions defined for both.
+blocks: `python3 -u "$MWFILEPATH"`), as madwizard does. The `validate:` commands (the block's
+own and its guidebooks') become one check that `mdrun run` and `plan --format sh` test first,
+in the block's shell: when it succeeds the block is skipped as already done. The store's helper
+commands (`pip-show` in `validate:`, `exec: pip-install`, which the clients that ran the store
+provided) are shell functions defined for both. Pure string work: the results are kept on the
+`Block` (`script`, `done_check`) for the later stages.
 """
 
 from __future__ import annotations
@@ -34,15 +36,20 @@ def _exec_of(block: Block) -> str | None:
     return None
 
 
-def block_script(block: Block) -> str:
-    """The shell source the block's wrapper sources."""
+def with_script(block: Block) -> Block:
+    """`block` with its `script` and `done_check` set from its language and options."""
+    return block._replace(script=exec_script(block), done_check=done_check(block))
+
+
+def exec_script(block: Block) -> str | None:
+    """The shell source that runs the block, or None when its body is that source."""
     command = _exec_of(block)
     if command is None:
-        return block.body
+        return None
     word = command.split(maxsplit=1)[0] if command.strip() else ""
     if word in REFUSED:
-        message = f"mdrun: block {block.name!r}: {REFUSED[word]}"
-        return f"printf '%s\\n' {_quote(message)} >&2\nexit 2\n"
+        message = f"mdrun: {REFUSED[word]}"
+        return f"printf '%s\\n' {_quote(message)} >&2\n(exit 2)\n"
     suffix = ".py" if block.language in ("python", "py") else ".txt"
     delimiter = _delimiter(block.body)
     body = block.body if block.body.endswith("\n") or not block.body else block.body + "\n"
@@ -55,7 +62,8 @@ def block_script(block: Block) -> str:
         + f"cat > \"$MWFILEPATH\" <<'{delimiter}'\n{body}{delimiter}\n"
         + f"__mdrun_exec=0\n{{ {command}\n}} || __mdrun_exec=$?\n"
         + 'rm -rf -- "$MWDIR"\nunset MWDIR MWFILENAME MWFILEPATH\n'
-        + "return $__mdrun_exec\n"
+        # The status of the last command, whether this runs sourced, in a subshell or a function.
+        + "(exit $__mdrun_exec)\n"
     )
 
 
@@ -66,24 +74,13 @@ def validations(block: Block) -> list[str]:
     return [*block.done_if, *([own] if own else [])]
 
 
-def block_guard(block: Block) -> str | None:
-    """The condition tested before the body (true: run it), or None for none."""
-    when, checks = block.options.when, validations(block)
-    if not checks:
-        return when
-    either = " || ".join(f"{{ {check}\n}}" for check in checks)
-    done = f"! {{ {HELPERS}{either}; }} >/dev/null 2>&1"
-    return done if when is None else f"{{ {when}\n}} && {done}"
-
-
-def skip_reason(block: Block) -> str:
-    """Why a block whose guard was false at run time did not run."""
+def done_check(block: Block) -> str | None:
+    """A command that succeeds when the block is already done (output hidden), or None."""
     checks = validations(block)
     if not checks:
-        return "`when` is false"
-    shown = " or ".join(f"`{check.strip()}`" for check in checks)
-    done = f"already done (`validate` succeeded: {shown})"
-    return done if block.options.when is None else f"`when` is false, or {done}"
+        return None
+    either = " || ".join(f"{{ {check}\n}}" for check in checks)
+    return f"{{ {HELPERS}{either}; }} >/dev/null 2>&1"
 
 
 def _delimiter(body: str) -> str:

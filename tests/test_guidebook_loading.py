@@ -1,0 +1,193 @@
+"""The guidebook store's loading rules on small trees: import forms, names, `--store`, included
+frontmatter, block frontmatter and `codeblocks:` rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import markdown
+import pytest
+
+from mdrun.blocks.extract import load_runbook
+from mdrun.errors import BlockError, FrontmatterError, IncludeError
+from mdrun.load.frontmatter import split_frontmatter
+from mdrun.load.loader import load_document
+from mdrun.model import LoadOptions, format_origin
+
+
+def write(base: Path, files: dict[str, str]) -> None:
+    for name, content in files.items():
+        path = base / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content)
+
+
+def fence(body: str, info: str = "shell") -> str:
+    return f"```{info}\n{body}\n```\n"
+
+
+def bodies(root: Path, runbook: str, stores: tuple[str, ...] = ()) -> list[str]:
+    book = load_runbook(str(root / runbook), LoadOptions(stores=stores))
+    return [b.body.strip() for b in book.blocks]
+
+
+def test_store_names_leave_out_md_and_mean_a_directorys_index(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "store/util/jq.md": fence("echo jq"),
+            "store/ml/ray/index.md": fence("echo ray"),
+            "store/book/run.md": "---\nimports:\n  - util/jq\n  - ml/ray\n---\n" + fence("echo me"),
+        },
+    )
+    store = str(tmp_path / "store")
+    assert bodies(tmp_path, "store/book/run.md", (store,)) == ["echo jq", "echo ray", "echo me"]
+
+
+def test_dot_names_are_relative_to_the_importing_file(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "store/a/b/x.md": fence("echo beside"),
+            "store/a/y.md": fence("echo above"),
+            "store/a/b/run.md": "---\nimports:\n  - ./x\n  - ../y.md\n---\n",
+        },
+    )
+    assert bodies(tmp_path, "store/a/b/run.md", (str(tmp_path / "store"),)) == [
+        "echo beside",
+        "echo above",
+    ]
+
+
+def test_a_dotdot_name_not_found_is_looked_for_beside_and_above(tmp_path: Path) -> None:
+    # madwizard's search finds `../kubectl.md` from kubernetes/namespace.md beside it.
+    write(
+        tmp_path,
+        {
+            "store/kubernetes/kubectl.md": fence("echo kubectl"),
+            "store/kubernetes/namespace.md": "---\nimports:\n  - ../kubectl.md\n---\n",
+        },
+    )
+    store = str(tmp_path / "store")
+    assert bodies(tmp_path, "store/kubernetes/namespace.md", (store,)) == ["echo kubectl"]
+
+
+def test_a_guidebook_is_imported_once_per_group_with_its_env(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "lib.md": fence('echo "$X"'),
+            "other.md": "---\nimports:\n  - ./lib\n---\n",
+            "run.md": "---\nimports:\n  - ./lib\n  - ./other\n"
+            "  - {path: ./lib, group: g, env: {X: 'a \"b\"'}}\n---\n",
+        },
+    )
+    assert bodies(tmp_path, "run.md") == [
+        'echo "$X"',
+        'export X="a \\"b\\""',
+        'echo "$X"',
+        "unset X",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ("{group: g}", r"run\.md:3: an `imports` entry's `path` must be a file name"),
+        ("{path: x, env: [1]}", r"run\.md:3: an `imports` entry's `env` must map variable"),
+        ("{path: x, where: y}", r"run\.md:3: unknown key 'where' in an `imports` entry"),
+    ],
+)
+def test_bad_import_mappings_name_their_line(tmp_path: Path, entry: str, message: str) -> None:
+    write(tmp_path, {"run.md": f"---\nimports:\n  - {entry}\n---\n"})
+    with pytest.raises(FrontmatterError, match=message):
+        load_document(str(tmp_path / "run.md"), LoadOptions())
+
+
+def test_frontmatter_keeps_the_line_of_each_key() -> None:
+    head = split_frontmatter(["---", "title: t", "", "imports:", "  - a", "---"], "f.md")
+    assert head.lines == {"title": 2, "imports": 4}
+    assert [(i.spec, i.line) for i in head.imports] == [("a", 5)]
+
+
+def test_included_frontmatter_is_expanded_not_pasted(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "dep.md": fence("echo dep"),
+            "part.md": "---\nimports:\n  - ./dep\n---\n# Part\n",
+            "run.md": '# Run\n\n--8<-- "part.md"\n',
+        },
+    )
+    doc = load_document(str(tmp_path / "run.md"), LoadOptions())
+    # Each included file keeps its last newline, as pymdownx keeps it.
+    assert doc.text == "# Run\n\n```shell\necho dep\n```\n\n# Part\n\n"
+    assert "imports" not in doc.text
+    # pymdownx would paste the frontmatter as text: the one documented difference.
+    md = markdown.Markdown(
+        extensions=["pymdownx.snippets"],
+        extension_configs={"pymdownx.snippets": {"base_path": [str(tmp_path)]}},
+    )
+    assert "imports:" in md.convert((tmp_path / "run.md").read_text())
+
+
+def test_includes_take_guidebook_names_only_when_the_path_names_no_file(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "sep.md": "dashes\n",
+            "sep": "plain file wins\n",
+            "dir/index.md": "from index\n",
+            "run.md": '--8<-- "sep"\n--8<-- "dir"\n',
+        },
+    )
+    doc = load_document(str(tmp_path / "run.md"), LoadOptions())
+    assert doc.text == "plain file wins\n\nfrom index\n\n"
+
+
+def test_inline_import_lines_import_in_place(tmp_path: Path) -> None:
+    write(tmp_path, {"a.md": fence("echo a"), "run.md": fence("echo 1") + ":import{./a.md}\n"})
+    doc = load_document(str(tmp_path / "run.md"), LoadOptions())
+    assert bodies(tmp_path, "run.md") == ["echo 1", "echo a"]
+    assert format_origin(doc.origins[3]).startswith(f"{tmp_path}/a.md:1 (via")
+
+
+def test_url_imports_need_allow_url(tmp_path: Path) -> None:
+    write(tmp_path, {"run.md": "---\nimports:\n  - https://example.com/x.md\n---\n"})
+    with pytest.raises(IncludeError, match=r"run\.md:3: URL imports need --allow-url"):
+        load_document(str(tmp_path / "run.md"), LoadOptions())
+
+
+def test_block_frontmatter_becomes_options(tmp_path: Path) -> None:
+    head = "---\nvalidate: which jq\nexec: pip-install\noptional: true\nid: deps\n---\n"
+    write(tmp_path, {"run.md": fence(head + "tabulate")})
+    (block,) = load_runbook(str(tmp_path / "run.md"), LoadOptions()).blocks
+    assert (block.name, block.body, block.line_origins[0][-1].line) == ("deps", "tabulate\n", 8)
+    opts = block.options
+    assert (opts.validate, opts.exec, opts.optional) == ("which jq", "pip-install", True)
+
+
+def test_validate_body_means_the_body(tmp_path: Path) -> None:
+    write(tmp_path, {"run.md": fence("---\nvalidate: $body\n---\nkind version")})
+    (block,) = load_runbook(str(tmp_path / "run.md"), LoadOptions()).blocks
+    assert block.options.validate == "kind version"
+
+
+def test_unknown_block_frontmatter_is_an_error_at_the_fence(tmp_path: Path) -> None:
+    write(tmp_path, {"run.md": "# t\n\n" + fence("---\nvalidat: x\n---\necho")})
+    with pytest.raises(BlockError, match=r"run\.md:4: unknown block frontmatter key 'validat'"):
+        load_runbook(str(tmp_path / "run.md"), LoadOptions())
+
+
+def test_codeblocks_rules_apply_to_the_guidebooks_own_blocks(tmp_path: Path) -> None:
+    rules = "codeblocks:\n  - match: ^brew install kn$\n    validate: kn version\n"
+    write(
+        tmp_path,
+        {
+            "kn.md": f"---\n{rules}---\n" + fence("brew install kn") + fence("echo other"),
+            "run.md": "---\nimports:\n  - ./kn\n---\n" + fence("brew install kn", "sh"),
+        },
+    )
+    blocks = load_runbook(str(tmp_path / "run.md"), LoadOptions()).blocks
+    assert [b.options.validate for b in blocks] == ["kn version", None, None]
+    assert [s.spec for s in blocks[0].imports] == ["./kn"]
