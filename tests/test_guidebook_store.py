@@ -127,9 +127,12 @@ def _venv(tmp_path: Path) -> dict[str, str]:
     return env
 
 
-def _run(guidebook: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+def mdrun_run(
+    runbook: Path, cwd: Path, env: dict[str, str] | None = None, *options: str
+) -> subprocess.CompletedProcess[str]:
+    """`mdrun run [OPTIONS] RUNBOOK` as a real subprocess."""
     return subprocess.run(
-        [sys.executable, "-m", "mdrun", "run", "--store", str(STORE), str(STORE / guidebook)],
+        [sys.executable, "-m", "mdrun", "run", *options, str(runbook)],
         env=env,
         cwd=cwd,
         capture_output=True,
@@ -137,6 +140,10 @@ def _run(guidebook: str, env: dict[str, str], cwd: Path) -> subprocess.Completed
         timeout=300,
         check=False,
     )
+
+
+def _run(guidebook: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return mdrun_run(STORE / guidebook, cwd, env, "--store", str(STORE))
 
 
 @needs_store
@@ -156,15 +163,7 @@ def test_exec_pip_install_installs_a_requirements_body(tmp_path: Path) -> None:
     env = _venv(tmp_path)
     runbook = tmp_path / "req.md"
     runbook.write_text("# req\n\n```shell\n---\nexec: pip-install\n---\ntabulate\n```\n")
-    done = subprocess.run(
-        [sys.executable, "-m", "mdrun", "run", str(runbook)],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    done = mdrun_run(runbook, tmp_path, env)
     assert done.returncode == 0, done.stdout + done.stderr
     check = subprocess.run(
         ["python3", "-c", "import tabulate"], env=env, capture_output=True, check=False
@@ -175,14 +174,7 @@ def test_exec_pip_install_installs_a_requirements_body(tmp_path: Path) -> None:
 def test_ray_submit_is_refused_at_run_time(tmp_path: Path) -> None:
     runbook = tmp_path / "ray.md"
     runbook.write_text("# r\n\n```python\n---\nexec: ray-submit --job-id x\n---\nprint(1)\n```\n")
-    done = subprocess.run(
-        [sys.executable, "-m", "mdrun", "run", str(runbook)],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = mdrun_run(runbook, tmp_path)
     assert done.returncode == 1
     assert "mdrun: `exec: ray-submit` (submitting the body as a Ray job) is not supported yet" in (
         done.stdout + done.stderr
@@ -198,14 +190,7 @@ def test_a_guidebook_validate_skips_its_blocks_when_it_succeeds(
     )
     runbook = tmp_path / "top.md"
     runbook.write_text("---\nimports:\n  - ./tool\n---\n# top\n\n```sh\necho TOP\n```\n")
-    done = subprocess.run(
-        [sys.executable, "-m", "mdrun", "run", str(runbook)],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = mdrun_run(runbook, tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "TOP" in done.stdout
     assert ("INSTALLING" in done.stdout) is ran
