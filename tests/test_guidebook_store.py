@@ -223,3 +223,59 @@ def test_the_sh_script_honours_validate_exec_and_python(tmp_path: Path) -> None:
     assert "NOT-RUN" not in done.stdout
     assert "py bar" in done.stdout
     assert "] 2" in done.stdout
+
+
+def _pip_guidebooks() -> list[str]:
+    return [g for g in _guidebooks() if g.startswith("python/pip/")]
+
+
+@pytest.fixture(scope="module")
+def venv_with_everything(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """A venv where every package the store's pip guidebooks check for is installed, as far as
+    pip knows: each has its `dist-info` (installing torch or tensorflow for real is not for a
+    test)."""
+    root = tmp_path_factory.mktemp("venv-all")
+    env = _venv(root)
+    python = root / "venv" / "bin" / "python3"
+    site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    for guidebook in _pip_guidebooks():
+        text = (STORE / guidebook).read_text()
+        name = text.split("pip-show", 1)[1].split()[0].split("[")[0]
+        dist = Path(site) / f"{name}-1.0.dist-info"
+        dist.mkdir(exist_ok=True)
+        (dist / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
+    return env
+
+
+@needs_store
+@pytest.mark.parametrize("guidebook", _pip_guidebooks())
+def test_installed_packages_are_skipped_by_their_validate(
+    guidebook: str, venv_with_everything: dict[str, str], tmp_path: Path
+) -> None:
+    done = _run(guidebook, venv_with_everything, tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "already done (`validate` succeeded: `pip-show " in done.stdout
+    assert "Successfully installed" not in done.stdout
+
+
+def _documented_fields(table: str) -> list[str]:
+    """The `field` column of the table under `table` in docs/list-schema.md."""
+    text = (Path(__file__).resolve().parents[1] / "docs" / "list-schema.md").read_text()
+    section = text.split(table, 1)[1].split("\n\n", 2)[1]
+    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    return [row.split("`")[1] for row in rows]
+
+
+def test_list_json_has_exactly_the_documented_fields(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    runbook = _canary_tree(tmp_path)
+    main(["list", str(runbook), "--format", "json"])
+    data = json.loads(capsys.readouterr().out)
+    assert list(data) == _documented_fields("One JSON object")
+    assert all(list(block) == _documented_fields("Each block:") for block in data["blocks"])
