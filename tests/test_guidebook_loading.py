@@ -11,8 +11,12 @@ import pytest
 from mdrun.blocks.extract import load_runbook
 from mdrun.errors import BlockError, FrontmatterError, IncludeError
 from mdrun.load.frontmatter import split_frontmatter
-from mdrun.load.loader import load_document
+from mdrun.load.loader import _raw_github, load_document
 from mdrun.model import LoadOptions, format_origin
+from tests import test_includes
+
+https_server = test_includes.https_server
+"""The local https server fixture of the include tests."""
 
 
 def write(base: Path, files: dict[str, str]) -> None:
@@ -191,3 +195,17 @@ def test_codeblocks_rules_apply_to_the_guidebooks_own_blocks(tmp_path: Path) -> 
     blocks = load_runbook(str(tmp_path / "run.md"), LoadOptions()).blocks
     assert [b.options.validate for b in blocks] == ["kn version", None, None]
     assert [s.spec for s in blocks[0].imports] == ["./kn"]
+
+
+def test_url_imports_with_allow_url(tmp_path: Path, https_server: str) -> None:
+    # https_server serves a.md (remote A, a local include it must not reach, then b.md).
+    write(tmp_path, {"run.md": f"---\nimports:\n  - {https_server}/a.md\n---\n# run\n"})
+    doc = load_document(str(tmp_path / "run.md"), LoadOptions(allow_url=True))
+    assert doc.text.split("\n")[:3] == ["remote A", "remote B", ""]
+    assert [s.name for s in doc.imports.values()] == [f"{https_server}/a.md"]
+
+
+def test_github_blob_urls_are_read_as_raw_text() -> None:
+    blob = "https://github.com/o/r/blob/main/docs/x.md"
+    assert _raw_github(blob) == "https://raw.githubusercontent.com/o/r/main/docs/x.md"
+    assert _raw_github("https://example.com/x.md") == "https://example.com/x.md"

@@ -107,10 +107,20 @@ class _Loader:
 
     def _import(self, entry: Import, including: str, chain: Origin, prefix: str) -> None:
         roots = self.expander.roots
-        if "://" in entry.spec:
-            # madwizard fetches these; mdrun reads no URL unasked, and fetches none for imports.
-            why = "need --allow-url" if not self.expander.options.allow_url else "are not supported"
-            raise IncludeError(f"URL imports {why}: {entry.spec}", chain[-1], chain[:-1])
+        spec = entry.spec
+        if including.startswith("https://") and "://" not in spec:
+            if not spec.startswith(("./", "../")):
+                raise IncludeError(
+                    f"a guidebook fetched from a URL may import only URLs or ./ names: {spec}",
+                    chain[-1],
+                    chain[:-1],
+                )
+            from urllib.parse import urljoin  # only here: it costs `mdrun list` ~5 ms
+
+            spec = urljoin(including, spec)
+        if "://" in spec:
+            self._url_import(entry._replace(spec=spec), chain, prefix)
+            return
         beside = not self.stores or entry.spec.startswith(("./", "../"))
         found = find_guidebook(roots, entry.spec, including, chain[-1], chain[:-1], beside).path
         # madwizard imports a guidebook once (per group); an import indented into a container
@@ -127,6 +137,32 @@ class _Loader:
             name = self._name(found)
             site = ImportSite(entry.spec, name, entry.group, head.codeblocks, head.validate)
             self.sites[chain[-1]] = site
+        self._env_fence(entry, "unset", chain, prefix)
+
+    def _url_import(self, entry: Import, chain: Origin, prefix: str) -> None:
+        """An https guidebook (GitHub `blob` pages as their raw text), with `--allow-url`."""
+        from mdrun.load.frontmatter import NONE, split_frontmatter
+        from mdrun.load.urls import fetch
+
+        if not self.expander.options.allow_url:
+            raise IncludeError(f"URL imports need --allow-url: {entry.spec}", chain[-1], chain[:-1])
+        url = _raw_github(entry.spec)
+        if not url.startswith("https://"):
+            raise IncludeError(f"{url}: only https:// URLs can be imported", chain[-1], chain[:-1])
+        once = (url, entry.group, prefix)
+        if once in self.done:
+            return
+        self.done.add(once)
+        source = fetch(url, self.expander.options, chain[-1], chain[:-1])
+        lines = source.lines
+        head = split_frontmatter(lines, url) if lines and lines[0].startswith("---") else NONE
+        self._env_fence(entry, "export", chain, prefix)
+        self._imports(head, url, url, url, chain, prefix)
+        body = source._replace(lines=lines[head.body_start :])
+        self.expander.expand(body, None, chain, head.body_start + 1, prefix)
+        self.sites[chain[-1]] = ImportSite(
+            entry.spec, url, entry.group, head.codeblocks, head.validate
+        )
         self._env_fence(entry, "unset", chain, prefix)
 
     def _name(self, path: str) -> str:
@@ -152,6 +188,16 @@ class _Loader:
         lines = ["```shell", *body, "```"]
         where = chain[-1]
         self.expander.emit_lines(lines, where.path, [where.line] * len(lines), chain[:-1], prefix)
+
+
+def _raw_github(url: str) -> str:
+    """`https://github.com/O/R/blob/REF/PATH` → its raw text's URL, as madwizard reads it."""
+    head = "https://github.com/"
+    parts = url[len(head) :].split("/", 4) if url.startswith(head) else []
+    if len(parts) == 5 and parts[2] == "blob":
+        owner, repo, _, ref, path = parts
+        return f"https://raw.githubusercontent.com/{owner}/{repo}/{ref}/{path}"
+    return url
 
 
 def _escaped(value: str) -> str:
