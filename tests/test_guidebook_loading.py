@@ -209,3 +209,9 @@ def test_github_blob_urls_are_read_as_raw_text() -> None:
     blob = "https://github.com/o/r/blob/main/docs/x.md"
     assert _raw_github(blob) == "https://raw.githubusercontent.com/o/r/main/docs/x.md"
     assert _raw_github("https://example.com/x.md") == "https://example.com/x.md"
+
+
+def test_frontmatter_finally_is_refused_not_ignored(tmp_path: Path) -> None:
+    write(tmp_path, {"run.md": "---\ntitle: t\nfinally:\n  - ./cleanup\n---\n"})
+    with pytest.raises(FrontmatterError, match=r"run\.md:3: `finally:` .* is not supported"):
+        load_document(str(tmp_path / "run.md"), LoadOptions())

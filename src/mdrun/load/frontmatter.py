@@ -73,6 +73,14 @@ def split_frontmatter(lines: list[str], shown: str) -> Frontmatter:
     nodes = {k.value: (k, v) for k, v in node.value if isinstance(k.value, str)}
     keys = {name: k.start_mark.line + 2 for name, (k, _) in nodes.items()}
     imports = _imports(data, nodes, shown)
+    if "finally" in data:
+        # madwizard's guidebooks-to-run-at-the-end: none in the store uses it; not silently lost.
+        where = SourceLocation(shown, keys["finally"])
+        raise FrontmatterError(
+            "`finally:` (guidebooks run when this one ends) is not supported; "
+            "mark cleanup blocks finally=true",
+            where,
+        )
     rules = _codeblocks(data, nodes, shown)
     return Frontmatter(data, imports, end + 1, keys, rules, _validate(data, keys, shown))
 
