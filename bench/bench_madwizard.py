@@ -21,8 +21,9 @@ from common import ROOT, interleaved_medians, row, skipped
 
 STORE = ROOT.parent / "shared" / "store" / "guidebooks"
 GUIDEBOOK = STORE / "ml" / "ray" / "run" / "logs.md"
-ORACLE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "mdrun-tests"
-MADWIZARD = ORACLE / "madwizard-9.0.7"
+ORACLES = Path(os.environ.get("MDRUN_ORACLES", Path.home() / ".cache" / "mdrun-oracles"))
+MADWIZARD = ORACLES / "madwizard-9.0.7"
+"""Where tests/test_madwizard_differential.py installs madwizard."""
 TARGET = 1 / 8
 NAME, WHAT = "plan-vs-madwizard", "`mdrun plan --store` of the store's ml/ray/run/logs.md"
 BASELINE = "`madwizard plan --store` (9.0.7, node) of the same file, interleaved"

@@ -14,16 +14,10 @@ from mdrun.load.frontmatter import split_frontmatter
 from mdrun.load.loader import _raw_github, load_document
 from mdrun.model import LoadOptions, format_origin
 from tests import test_includes
+from tests.conftest import write_tree as write
 
 https_server = test_includes.https_server
 """The local https server fixture of the include tests."""
-
-
-def write(base: Path, files: dict[str, str]) -> None:
-    for name, content in files.items():
-        path = base / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(content)
 
 
 def fence(body: str, info: str = "shell") -> str:

@@ -7,19 +7,19 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import venv
 from pathlib import Path
 
 import pytest
 
 from mdrun.cli import main
+from tests.conftest import SHARED, run_mdrun
 
-STORE = Path(__file__).resolve().parents[2] / "shared" / "store" / "guidebooks"
+STORE = SHARED / "store" / "guidebooks"
 URL_IMPORTS = {"test/iter8/load/http.md"}
 """Import a URL: refused without --allow-url (see test_madwizard_differential)."""
 
-needs_store = pytest.mark.skipif(not STORE.is_dir(), reason=f"no guidebook store at {STORE}")
+needs_store = pytest.mark.shared("store", "guidebooks")
 
 
 def _guidebooks() -> list[str]:
@@ -130,16 +130,8 @@ def _venv(tmp_path: Path) -> dict[str, str]:
 def mdrun_run(
     runbook: Path, cwd: Path, env: dict[str, str] | None = None, *options: str
 ) -> subprocess.CompletedProcess[str]:
-    """`mdrun run [OPTIONS] RUNBOOK` as a real subprocess."""
-    return subprocess.run(
-        [sys.executable, "-m", "mdrun", "run", *options, str(runbook)],
-        env=env,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    """`mdrun run [OPTIONS] RUNBOOK` as a real subprocess (installs may take a while)."""
+    return run_mdrun("run", *options, str(runbook), cwd=cwd, env=env, timeout=300)
 
 
 def _run(guidebook: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -205,12 +197,7 @@ def test_the_sh_script_honours_validate_exec_and_python(tmp_path: Path) -> None:
         '```python\nimport os\nprint("py", os.environ["FOO"])\n```\n\n'
         '```sh\n---\nexec: wc -l < "$MWFILEPATH"\n---\na\nb\n```\n'
     )
-    script = subprocess.run(
-        [sys.executable, "-m", "mdrun", "plan", "--format", "sh", str(runbook)],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    script = run_mdrun("plan", "--format", "sh", str(runbook), check=True).stdout
     done = subprocess.run(
         ["bash", "-c", script],
         cwd=tmp_path,

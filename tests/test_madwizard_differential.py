@@ -22,10 +22,14 @@ import pytest
 
 from mdrun.blocks.extract import load_runbook
 from mdrun.model import Block, LoadOptions
+from tests.conftest import SHARED
 
-STORE = Path(__file__).resolve().parents[2] / "shared" / "store" / "guidebooks"
+STORE = SHARED / "store" / "guidebooks"
 VERSION = "9.0.7"
 HERE = Path(__file__).parent / "madwizard"
+ORACLES = Path(os.environ.get("MDRUN_ORACLES", Path.home() / ".cache" / "mdrun-oracles"))
+"""Where npm installs the oracle, kept between sessions (the tests' own XDG_CACHE_HOME is
+fresh per session): `MDRUN_ORACLES`, else ~/.cache/mdrun-oracles."""
 PACKAGE = {
     "name": "mdrun-madwizard-oracle",
     "private": True,
@@ -38,8 +42,7 @@ PACKAGE = {
 def _install() -> Path:
     if shutil.which("npm") is None or shutil.which("node") is None:
         pytest.skip("npm/node are not installed: cannot install madwizard as the oracle")
-    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "mdrun-tests"
-    root = cache / f"madwizard-{VERSION}"
+    root = ORACLES / f"madwizard-{VERSION}"
     if not (root / "node_modules" / "madwizard" / "package.json").exists():
         root.mkdir(parents=True, exist_ok=True)
         (root / "package.json").write_text(json.dumps(PACKAGE))
@@ -72,8 +75,6 @@ def madwizard_blocks() -> dict[str, list[dict[str, object]]]:
     madwizard takes a minute or two over the store: its answer is kept in the cache directory,
     keyed by the store's contents and the script.
     """
-    if not STORE.is_dir():
-        pytest.skip(f"the guidebook store is not at {STORE}")
     root = _install()
     files = sorted(str(p) for p in STORE.rglob("*.md"))
     cached = root / f"blocks-{_fingerprint(files)}.json"
@@ -117,7 +118,7 @@ def _dropped_by_madwizard(block: Block) -> bool:
     return any(loc.path.endswith(".sh") for loc in block.origin)  # `.sh` imports
 
 
-pytestmark = pytest.mark.timeout(900)
+pytestmark = [pytest.mark.timeout(900), pytest.mark.shared("store", "guidebooks")]
 
 
 def test_the_store_is_all_there(madwizard_blocks: dict[str, object]) -> None:

@@ -10,6 +10,7 @@ pyyaml is imported only when a runbook has frontmatter: it costs more to import 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
@@ -195,8 +196,6 @@ def _codeblocks(
 
 
 def _rule(rule: object, where: SourceLocation) -> CodeBlockRule:
-    import re
-
     if not isinstance(rule, dict) or not isinstance(rule.get("match"), str):
         raise FrontmatterError("a `codeblocks` rule must be a mapping with a `match:` regex", where)
     unknown = sorted(str(k) for k in rule if k not in _RULE_KEYS)

@@ -6,6 +6,7 @@ This and `mdrun.load.sources` are the only modules that read runbook files.
 from __future__ import annotations
 
 import os
+from urllib.parse import urljoin
 
 from mdrun.errors import IncludeError, UsageError
 from mdrun.load.frontmatter import NONE, Frontmatter, Import, split_frontmatter
@@ -13,6 +14,7 @@ from mdrun.load.guidebooks import find_guidebook
 from mdrun.load.includes import Expander
 from mdrun.load.origins import Origins
 from mdrun.load.sources import Source, decode, display_path
+from mdrun.load.urls import fetch
 from mdrun.model import Document, ImportSite, LoadOptions, Origin, SourceLocation
 
 
@@ -115,8 +117,6 @@ class _Loader:
                     chain[-1],
                     chain[:-1],
                 )
-            from urllib.parse import urljoin  # only here: it costs `mdrun list` ~5 ms
-
             spec = urljoin(including, spec)
         if "://" in spec:
             self._url_import(entry._replace(spec=spec), chain, prefix)
@@ -141,9 +141,6 @@ class _Loader:
 
     def _url_import(self, entry: Import, chain: Origin, prefix: str) -> None:
         """An https guidebook (GitHub `blob` pages as their raw text), with `--allow-url`."""
-        from mdrun.load.frontmatter import NONE, split_frontmatter
-        from mdrun.load.urls import fetch
-
         if not self.expander.options.allow_url:
             raise IncludeError(f"URL imports need --allow-url: {entry.spec}", chain[-1], chain[:-1])
         url = _raw_github(entry.spec)

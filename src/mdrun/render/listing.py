@@ -5,6 +5,8 @@ Plain string formatting: the table is fixed-width text, so `mdrun list` needs no
 
 from __future__ import annotations
 
+import json
+
 from mdrun.model import Block, Runbook, SourceLocation
 
 HEADER = ("#", "NAME", "MODE", "ORIGIN", "FIRST LINE")
@@ -76,8 +78,6 @@ def _block_json(block: Block) -> dict[str, object]:
 
 def render_list_json(runbook: Runbook) -> str:
     """Every block as JSON, in the shape docs/list-schema.md documents."""
-    import json
-
     doc = {
         "version": LIST_SCHEMA_VERSION,
         "runbook": runbook.path,
