@@ -17,7 +17,7 @@ from mdrun.errors import EXIT_USAGE, UsageError, error_handler
 from mdrun.model import LoadOptions
 
 if TYPE_CHECKING:
-    from mdrun.model import Plan
+    from mdrun.model import ChoicePath, Plan, Runbook
 
 HIDDEN_ASSIGNMENTS = "_MDRUN_HIDDEN_ASSIGNMENTS"
 """Carries `-e` values across the re-exec that takes them out of mdrun's command line."""
@@ -150,9 +150,23 @@ def cmd_list(args: argparse.Namespace) -> int:
     from mdrun.render.listing import render_list, render_list_json
 
     runbook = load_runbook(args.runbook, _load_options(args))
-    render = render_list_json if args.format == "json" else render_list
-    sys.stdout.write(render(runbook))
+    if args.format == "json":
+        sys.stdout.write(render_list_json(runbook, _choice_paths(runbook)))
+    else:
+        sys.stdout.write(render_list(runbook))
     return 0
+
+
+def _choice_paths(runbook: Runbook) -> dict[int, ChoicePath]:
+    """Each block's choice path, the questions keyed by the imports each line came through."""
+    from mdrun.blocks.extract import line_imports
+    from mdrun.choices.groups import Provenance, block_choices
+
+    def provenance(line: int) -> Provenance:
+        sites = line_imports(runbook.document, line)
+        return Provenance(tuple((site.name, site.group) for site in sites))
+
+    return block_choices(runbook, provenance=provenance)[1]
 
 
 def _plan(args: argparse.Namespace) -> Plan:

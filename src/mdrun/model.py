@@ -170,8 +170,6 @@ class Block(NamedTuple):
     imports: tuple[ImportSite, ...] = ()
     """The `imports:` entries the block came through, outermost first (empty: the runbook's
     own text, or text it includes with `--8<--`)."""
-    choices: tuple[str, ...] = ()
-    """The choice (tab) titles the block sits under, outermost first (empty: outside choices)."""
     script: str | None = None
     """The shell source that runs the block when it is not the body itself: madwizard's `exec:`
     protocol around the body (python blocks, `exec:`), or a refusal. None: the body runs."""

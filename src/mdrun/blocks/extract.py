@@ -99,6 +99,12 @@ def _raw_block(document: Document, fence: Fence, index: int) -> Block | None:
     return with_script(block)
 
 
+def line_imports(document: Document, line: int) -> tuple[ImportSite, ...]:
+    """The `imports:` entries the document's 0-based `line` came through, outermost first."""
+    origins = document.origins
+    return _sites(document, origins[line]) if 0 <= line < len(origins) else ()
+
+
 def _sites(document: Document, origin: Origin) -> tuple[ImportSite, ...]:
     """The `imports:` entries the fence came through, outermost first."""
     if not document.imports:

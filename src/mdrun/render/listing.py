@@ -6,8 +6,9 @@ Plain string formatting: the table is fixed-width text, so `mdrun list` needs no
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
-from mdrun.model import Block, Runbook, SourceLocation
+from mdrun.model import Block, ChoicePath, Runbook, SourceLocation
 
 HEADER = ("#", "NAME", "MODE", "ORIGIN", "FIRST LINE")
 MAX_FIRST_LINE = 60
@@ -56,7 +57,7 @@ def _location(loc: SourceLocation) -> dict[str, object]:
     return {"path": loc.path, "line": loc.line}
 
 
-def _block_json(block: Block) -> dict[str, object]:
+def _block_json(block: Block, choices: ChoicePath) -> dict[str, object]:
     opts = block.options
     return {
         "index": block.index,
@@ -66,7 +67,7 @@ def _block_json(block: Block) -> dict[str, object]:
         "body": block.body,
         "origin": [_location(loc) for loc in block.origin],
         "imports": [{"spec": s.spec, "name": s.name, "group": s.group} for s in block.imports],
-        "choices": list(block.choices),
+        "choices": [{"question": q, "answer": a} for q, a in choices],
         "validate": opts.validate,
         "done_if": list(block.done_if),
         "exec": opts.exec,
@@ -76,11 +77,13 @@ def _block_json(block: Block) -> dict[str, object]:
     }
 
 
-def render_list_json(runbook: Runbook) -> str:
-    """Every block as JSON, in the shape docs/list-schema.md documents."""
+def render_list_json(runbook: Runbook, choices: Mapping[int, ChoicePath] | None = None) -> str:
+    """Every block as JSON, in the shape docs/list-schema.md documents; `choices` gives each
+    block's choice path by its index (none: outside every choice)."""
+    paths = choices or {}
     doc = {
         "version": LIST_SCHEMA_VERSION,
         "runbook": runbook.path,
-        "blocks": [_block_json(block) for block in runbook.blocks],
+        "blocks": [_block_json(block, paths.get(block.index, ())) for block in runbook.blocks],
     }
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
