@@ -119,7 +119,8 @@ def test_included_frontmatter_is_expanded_not_pasted(tmp_path: Path) -> None:
     )
     doc = load_document(str(tmp_path / "run.md"), LoadOptions())
     # Each included file keeps its last newline, as pymdownx keeps it.
-    assert doc.text == "# Run\n\n```shell\necho dep\n```\n\n# Part\n\n"
+    end = f"<!-- end of import {tmp_path}/dep -->"
+    assert doc.text == f"# Run\n\n```shell\necho dep\n```\n\n{end}\n# Part\n\n"
     assert "imports" not in doc.text
     # pymdownx would paste the frontmatter as text: the one documented difference.
     md = markdown.Markdown(

@@ -77,13 +77,20 @@ def test_imports_come_first_md_optional_recursive_with_origins(
         "lib/tools.md": "tools",
     }
     doc = load(tmp_path, monkeypatch, files)
-    assert doc.text == "ENV=1\n\nsetup body\n\ntools\n# Run\n"
+    # Each imported guidebook ends with a comment line pointing at its import.
+    assert doc.text == (
+        "ENV=1\n\n<!-- end of import lib/env -->\nsetup body\n\n<!-- end of import setup -->\n"
+        "tools\n<!-- end of import lib/tools -->\n# Run\n"
+    )
     assert origins(doc) == [
         "lib/env.txt:1 (via lib/env.md:1 < setup.md:2 < run.md:3)",
         "lib/env.md:2 (via setup.md:2 < run.md:3)",
+        "setup.md:2 (via run.md:3)",
         "setup.md:4 (via run.md:3)",
         "setup.md:5 (via run.md:3)",
+        "run.md:3",
         "lib/tools.md:1 (via run.md:4)",
+        "run.md:4",
         "run.md:6",
         "run.md:7",
     ]
@@ -95,7 +102,7 @@ def test_imports_fall_back_to_base_paths(tmp_path: Path, monkeypatch: pytest.Mon
     write_tree(tmp_path, files)
     monkeypatch.chdir(tmp_path)
     doc = load_document("book/run.md", LoadOptions())
-    assert doc.text == "shared\n\nbody"
+    assert doc.text == "shared\n\n<!-- end of import snippets/common -->\nbody"
 
 
 def test_shell_import_becomes_one_fence_pointing_at_the_script(

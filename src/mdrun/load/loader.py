@@ -59,7 +59,7 @@ class _Loader:
     def __init__(self, expander: Expander, options: LoadOptions) -> None:
         self.expander = expander
         self.stores = [os.path.abspath(s) for s in options.stores]
-        self.done: set[tuple[str, str | None, str]] = set()
+        self.done: set[tuple[str, str | None]] = set()
         self.sites: dict[SourceLocation, ImportSite] = {}
         expander.on_frontmatter = self.included_frontmatter
         expander.on_import = self.inline_import
@@ -123,12 +123,8 @@ class _Loader:
             return
         beside = not self.stores or entry.spec.startswith(("./", "../"))
         found = find_guidebook(roots, entry.spec, including, chain[-1], chain[:-1], beside).path
-        # madwizard imports a guidebook once (per group); an import indented into a container
-        # (a choice's tab) is that container's own.
-        once = (os.path.realpath(found), entry.group, prefix)
-        if once in self.done:
+        if self._again((os.path.realpath(found), entry.group), prefix):
             return
-        self.done.add(once)
         self._env_fence(entry, "export", chain, prefix)
         if found.endswith(".sh"):
             _shell_block(self.expander, found, chain, prefix)
@@ -137,7 +133,15 @@ class _Loader:
             name = self._name(found)
             site = ImportSite(entry.spec, name, entry.group, head.codeblocks, head.validate)
             self.sites[chain[-1]] = site
+            self._end_mark(name, chain, prefix)
         self._env_fence(entry, "unset", chain, prefix)
+
+    def _end_mark(self, name: str, chain: Origin, prefix: str) -> None:
+        """An HTML comment closing an imported guidebook, as madwizard's import container ends,
+        so that no Markdown structure (a tab group, a list) runs on into what follows it."""
+        where = chain[-1]
+        mark = f"<!-- end of import {name} -->"
+        self.expander.emit_lines([mark], where.path, [where.line], chain[:-1], prefix)
 
     def _url_import(self, entry: Import, chain: Origin, prefix: str) -> None:
         """An https guidebook (GitHub `blob` pages as their raw text), with `--allow-url`."""
@@ -146,10 +150,8 @@ class _Loader:
         url = _raw_github(entry.spec)
         if not url.startswith("https://"):
             raise IncludeError(f"{url}: only https:// URLs can be imported", chain[-1], chain[:-1])
-        once = (url, entry.group, prefix)
-        if once in self.done:
+        if self._again((url, entry.group), prefix):
             return
-        self.done.add(once)
         source = fetch(url, self.expander.options, chain[-1], chain[:-1])
         lines = source.lines
         head = split_frontmatter(lines, url) if lines and lines[0].startswith("---") else NONE
@@ -160,7 +162,22 @@ class _Loader:
         self.sites[chain[-1]] = ImportSite(
             entry.spec, url, entry.group, head.codeblocks, head.validate
         )
+        self._end_mark(url, chain, prefix)
         self._env_fence(entry, "unset", chain, prefix)
+
+    def _again(self, key: tuple[str, str | None], prefix: str) -> bool:
+        """Whether this import (file, group) was already expanded, and so is left out.
+
+        madwizard runs a guidebook once per group. Outside every container that is decided
+        here; an import indented into one (a choice's tab) is kept wherever it stands, as
+        madwizard's parse keeps it: which tab runs is not known yet, and each must have it.
+        """
+        if prefix:
+            return False
+        if key in self.done:
+            return True
+        self.done.add(key)
+        return False
 
     def _name(self, path: str) -> str:
         """madwizard's name for a guidebook: below the store root, without `.md`/`/index.md`."""
