@@ -163,14 +163,14 @@ def test_exec_pip_install_installs_a_requirements_body(tmp_path: Path) -> None:
     assert check.returncode == 0
 
 
-def test_ray_submit_is_refused_at_run_time(tmp_path: Path) -> None:
+def test_ray_submit_hands_the_body_to_mdruns_submitter(tmp_path: Path) -> None:
+    # No cluster: the submitter (mdrun.ray.submit) is reached and says what is missing.
     runbook = tmp_path / "ray.md"
     runbook.write_text("# r\n\n```python\n---\nexec: ray-submit --job-id x\n---\nprint(1)\n```\n")
-    done = mdrun_run(runbook, tmp_path)
+    env = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"}
+    done = mdrun_run(runbook, tmp_path, env)
     assert done.returncode == 1
-    assert "mdrun: `exec: ray-submit` (submitting the body as a Ray job) is not supported yet" in (
-        done.stdout + done.stderr
-    )
+    assert "ray.md:3: no Ray cluster: set RAY_ADDRESS" in done.stdout
 
 
 @pytest.mark.parametrize(("check", "ran"), [("true", False), ("false", True)])

@@ -6,11 +6,15 @@ blocks: `python3 -u "$MWFILEPATH"`), as madwizard does. The `validate:` commands
 own and its guidebooks') become one check that `mdrun run` and `plan --format sh` test first,
 in the block's shell: when it succeeds the block is skipped as already done. The store's helper
 commands (`pip-show` in `validate:`, `exec: pip-install`, which the clients that ran the store
-provided) are shell functions defined for both. Pure string work: the results are kept on the
-`Block` (`script`, `done_check`) for the later stages.
+provided) are shell functions defined for both; `exec: ray-submit …` runs mdrun's own submitter
+(`python -m mdrun.ray.submit`, with the body and where it came from). Pure string work: the
+results are kept on the `Block` (`script`, `done_check`) for the later stages.
 """
 
 from __future__ import annotations
+
+import os
+import shlex
 
 from mdrun.model import Block
 
@@ -22,18 +26,32 @@ HELPERS = (
     'pip-install() { python3 -m pip install -r "$MWFILEPATH"; }\n'
 )
 
-REFUSED = {
-    "ray-submit": "`exec: ray-submit` (submitting the body as a Ray job) is not supported yet"
-}
-"""exec commands mdrun knows and cannot run yet: the block fails with this message."""
+RAY_SUBMIT = "ray-submit"
+"""The `exec:` word that submits the body as a Ray job: `python -m mdrun.ray.submit` does it."""
 
 
 def _exec_of(block: Block) -> str | None:
-    if block.options.exec:
-        return block.options.exec
+    command = block.options.exec
+    if command and command.split(maxsplit=1)[0] == RAY_SUBMIT:
+        return _ray_submit(block, command)
+    if command:
+        return command
     if block.language in ("python", "py"):
         return 'python3 -u "$MWFILEPATH"'
     return None
+
+
+def _ray_submit(block: Block, command: str) -> str:
+    """The exec line run by mdrun's submitter, told where the body came from; the rest of the
+    line is left for the shell to expand, as madwizard's client received it."""
+    lines = block.line_origins
+    source = os.path.abspath(lines[0][-1].path if lines else block.origin[-1].path)
+    where = f"{block.origin[-1]}" if block.origin else "?"
+    options = (
+        f'--body "$MWFILEPATH" --language {shlex.quote(block.language)} '
+        f"--source {shlex.quote(source)} --location {shlex.quote(where)}"
+    )
+    return f'"${{MDRUN_PYTHON:-python3}}" -m mdrun.ray.submit {options} {command}'
 
 
 def with_script(block: Block) -> Block:
@@ -46,10 +64,6 @@ def exec_script(block: Block) -> str | None:
     command = _exec_of(block)
     if command is None:
         return None
-    word = command.split(maxsplit=1)[0] if command.strip() else ""
-    if word in REFUSED:
-        message = f"mdrun: {REFUSED[word]}"
-        return f"printf '%s\\n' {_quote(message)} >&2\n(exit 2)\n"
     suffix = ".py" if block.language in ("python", "py") else ".txt"
     delimiter = _delimiter(block.body)
     body = block.body if block.body.endswith("\n") or not block.body else block.body + "\n"
@@ -89,7 +103,3 @@ def _delimiter(body: str) -> str:
     while f"__MDRUN_BODY_{n}__" in lines:
         n += 1
     return f"__MDRUN_BODY_{n}__"
-
-
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "'\\''") + "'"
