@@ -1,15 +1,19 @@
 """Find the fenced code blocks of a Markdown text, as a CommonMark renderer would see them.
 
-The only module that imports markdown_it. Fences come back with their line range in the
-parsed text, so that callers can map every content line to its origin even when markdown-it
-strips a list item's indentation or a blockquote's `>` from the content.
+The only module that parses Markdown. It uses markdown-it-pyrs, the Rust port of markdown-it
+(by markdown-it-py's maintainer): the same CommonMark block rules at a fraction of the import
+cost (bench/RESULTS.md); tests/test_fences_differential.py holds it to markdown-it-py's fences.
+Fences come back with their line range in the parsed text, so that callers can map every
+content line to its origin even when a list item's indentation or a blockquote's `>` is
+stripped from the content.
 """
 
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 
-from markdown_it import MarkdownIt
+from markdown_it_pyrs import MarkdownIt, Node
 
 
 class Fence(NamedTuple):
@@ -45,22 +49,68 @@ def _count_lines(content: str) -> int:
     return content.count("\n") + (1 if content and not content.endswith("\n") else 0)
 
 
-_PARSER = MarkdownIt("commonmark").disable(["inline", "text_join"])
-"""Only block structure matters: inline parsing (emphasis, links...) is off, and headings keep
-their raw source text in `inline.content`."""
+_PARSER = MarkdownIt("zero").enable_many(
+    [
+        "blockquote",
+        "code",
+        "fence",
+        "heading",
+        "hr",
+        "lheading",
+        "list",
+        "paragraph",
+        "reference",
+        "html_block",
+    ]
+)
+"""CommonMark's block rules alone: fences and headings need no inline parsing."""
+
+_ATX_OPEN = re.compile(r"^[ ]{0,3}#{1,6}")
+_ATX_CLOSE = re.compile(r"(?:^|[ \t]+)#+[ \t]*$")
 
 
 def fences(text: str) -> list[Fence]:
     """Every fenced code block of `text` (backticks or tildes), in document order."""
-    tokens = _PARSER.parse(text)
+    last = text.rfind("\n") + 1
+    if not text[last:].strip(" \t"):
+        text = text[:last]  # a blank last line without its newline is no line to CommonMark
+    data = text.encode()
     found: list[Fence] = []
     heading: str | None = None
-    for i, token in enumerate(tokens):
-        if token.type == "heading_open" and i + 1 < len(tokens):
-            heading = tokens[i + 1].content.strip() or heading
-        elif token.type == "fence" and token.map is not None:
-            start, end = token.map
-            # A closed fence spans its content plus the opening and closing lines.
-            closed = end - start - 2 == _count_lines(token.content)
-            found.append(Fence(token.info.strip(), token.content, start, end, closed, heading))
+    for node in _PARSER.tree(text).walk():
+        if node.name in ("heading", "lheading"):
+            heading = _heading_text(node, data) or heading
+        elif node.name == "fence" and node.srcmap is not None:
+            found.append(_fence(node, node.srcmap, data, heading))
     return found
+
+
+def _fence(node: Node, srcmap: tuple[int, int], data: bytes, heading: str | None) -> Fence:
+    start, end = _line_range(srcmap, data)
+    content = str(node.meta.get("content", ""))
+    # A closed fence spans its content plus the opening and closing lines.
+    closed = end - start - 2 == _count_lines(content)
+    if not closed:
+        if srcmap[1] == len(data) and not data.endswith(b"\n"):
+            content = content.removesuffix("\n")  # the text's last line has none
+        end = start + 1 + _count_lines(content)  # the blank lines it runs over are its own
+    info = str(node.meta.get("info", "")).strip()
+    return Fence(info, content, start, end, closed, heading)
+
+
+def _line_range(srcmap: tuple[int, int], data: bytes) -> tuple[int, int]:
+    """0-based first line and one past the last line of a node's byte range."""
+    begin, finish = srcmap
+    first = data.count(b"\n", 0, begin)
+    return first, (data.count(b"\n", 0, finish - 1) + 1 if finish > begin else first + 1)
+
+
+def _heading_text(node: Node, data: bytes) -> str:
+    """A heading's raw text, as written between its markers (inline markup kept)."""
+    if node.srcmap is None:
+        return ""
+    source = data[node.srcmap[0] : node.srcmap[1]].decode()
+    if node.name == "lheading":  # setext: the text lines above the underline
+        return "\n".join(source.rstrip("\n").split("\n")[:-1]).strip()
+    line = _ATX_OPEN.sub("", source.split("\n", 1)[0], count=1)
+    return _ATX_CLOSE.sub("", line).strip()
