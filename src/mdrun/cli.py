@@ -190,8 +190,11 @@ def cmd_plan(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     """Lint; exit 1 when anything is found."""
     from mdrun.lint.check import check_runbook
+    from mdrun.lint.shellcheck import MISSING_NOTE, shellcheck_path
 
     findings = check_runbook(args.runbook, _load_options(args))
+    if shellcheck_path() is None:
+        print(MISSING_NOTE, file=sys.stderr)
     for finding in findings:
         print(finding)
     return 1 if findings else 0

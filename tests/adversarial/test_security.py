@@ -60,7 +60,9 @@ def test_dry_runs_execute_nothing_from_imports(tmp_path: Path, command: list[str
     _importing_runbook(tmp_path)
     p = run_mdrun(*command, "rb.md", cwd=tmp_path, env=_env())
     assert p.returncode in (0, 1), p.stderr  # check exits 1 when it finds something
-    assert "Traceback" not in p.stderr and p.stdout
+    assert "Traceback" not in p.stderr
+    # check: findings, or (no shellcheck, nothing mdrun's own lint finds) its note on stderr.
+    assert p.stdout or (command == ["check"] and "shellcheck is not installed" in p.stderr)
     assert sorted(x.name for x in tmp_path.iterdir() if x.name.startswith("canary")) == []
     assert not (tmp_path / "logs").exists()
 

@@ -1,6 +1,6 @@
 """SCxxxx: shellcheck's findings on each block, mapped back to the runbook's files and lines.
 
-Skipped silently when shellcheck is not installed. Bodies are given on stdin, one shellcheck per
+Skipped when shellcheck is not installed (`mdrun check` then says so once, on stderr). Bodies are given on stdin, one shellcheck per
 block (so a project's `.shellcheckrc`, found from the working directory, applies as it would to
 a script), as many at once as there are cores, since starting shellcheck is most of its time
 on a block. shellcheck only reads them. Severity `warning` and up: style and info notes (quoting
@@ -23,6 +23,8 @@ SEVERITY = "warning"
 # SC2154: "var is referenced but not assigned": runbooks read their environment by design.
 EXCLUDED = ("SC2154",)
 TIMEOUT_S = 30.0
+MISSING_NOTE = "mdrun: shellcheck is not installed: shell findings (SCnnnn) are not checked"
+"""What `mdrun check` prints once on stderr when shellcheck cannot be found."""
 
 
 def shellcheck_path() -> str | None:
