@@ -43,7 +43,9 @@ def run(
     unknown: Collection[str] = (),
     **options: Any,
 ) -> Result:
-    logs = tmp_path / "logs"
+    logs, n = tmp_path / "logs", 2
+    while logs.exists():  # one run per log directory: a test's second run gets its own
+        logs, n = tmp_path / f"logs-{n}", n + 1
     out = tmp_path / "console.out"
     fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
     options.setdefault("grace", 1.0)

@@ -91,7 +91,13 @@ def _parser() -> argparse.ArgumentParser:
     _add_plan_options(p)
     p.add_argument("--dry-run", action="store_true", help="same as `mdrun plan`")
     p.add_argument("--log-dir", metavar="DIR", help="default: $MDRUN_LOG_DIR or .mdrun/runs/TS")
-    p.add_argument("--grace", type=float, default=5.0, metavar="S", help="SIGTERM→SIGKILL wait")
+    p.add_argument(
+        "--grace",
+        type=float,
+        default=5.0,
+        metavar="S",
+        help="seconds between SIGTERM and SIGKILL when stopping blocks (default: 5)",
+    )
     p.add_argument("--pty", action="store_true", help="run every block under a pseudo-terminal")
     p.add_argument("--keep-going", action="store_true", help="go on after a failing sync block")
     p.add_argument(

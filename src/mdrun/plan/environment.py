@@ -43,7 +43,8 @@ def parse_assignment(item: str) -> tuple[str, str]:
 def read_env_file(path: str) -> dict[str, EnvValue]:
     """The assignments of one env file, each with its `env file F:N` source."""
     try:
-        with open(path, encoding="utf-8") as f:
+        # utf-8-sig: an editor's byte order mark is accepted, as it is in runbooks.
+        with open(path, encoding="utf-8-sig") as f:
             text = f.read()
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"--env-file {path}: cannot read: {exc}") from None

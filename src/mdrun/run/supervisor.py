@@ -107,13 +107,29 @@ class ConsoleUI:
         """A failure: flushed so it appears in order, then repeated on stderr."""
         self.console.message(f"{self.tag} error: {text}")
         self.console.flush()
-        if not os.isatty(2) or not os.isatty(self.console.fd):
+        if not _same_file(2, self.console.fd) and not (
+            os.isatty(2) and os.isatty(self.console.fd)
+        ):
             with contextlib.suppress(OSError):
                 os.write(2, f"mdrun: {text}\n".encode(errors="replace"))
 
 
+def _same_file(a: int, b: int) -> bool:
+    """Whether two fds lead to the same file (`>out 2>&1`): a message is then written once."""
+    try:
+        first, second = os.fstat(a), os.fstat(b)
+    except OSError:
+        return False
+    return (first.st_dev, first.st_ino) == (second.st_dev, second.st_ino)
+
+
 def make_log_dir(given: str | None) -> str:
-    """Create the log directory (mode 0700); UsageError (exit 2) when it cannot be used."""
+    """Create the log directory (mode 0700) and claim it for this run; UsageError (exit 2) when
+    it cannot be used.
+
+    One run per directory: a directory that already holds files (an earlier run's logs, or a
+    run going on now) is refused rather than mixed with or overwritten, and `run.json` is created
+    exclusively so that two runs starting at once cannot both take an empty one."""
     if given:
         path = given
     else:
@@ -124,13 +140,27 @@ def make_log_dir(given: str | None) -> str:
             path, n = os.path.join(".mdrun", "runs", f"{stamp}-{n}"), n + 1
     try:
         os.makedirs(path, mode=0o700, exist_ok=True)
-        probe = os.path.join(path, ".mdrun-probe")
-        with open(probe, "w"):
-            pass
-        os.unlink(probe)
+        taken = bool(os.listdir(path))
+        if not taken:
+            try:
+                os.close(os.open(os.path.join(path, "run.json"), _CLAIM, 0o600))
+            except FileExistsError:
+                taken = True
     except OSError as exc:
         raise UsageError(f"cannot use log directory {path}: {exc.strerror or exc}") from None
+    if taken:
+        raise UsageError(_in_use(path))
     return path
+
+
+_CLAIM = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+
+
+def _in_use(path: str) -> str:
+    return (
+        f"log directory {path} is not empty (an earlier run's logs, or a run going on now): "
+        "remove it, or give another --log-dir or MDRUN_LOG_DIR (each run needs its own)"
+    )
 
 
 def run_plan(plan: Plan, options: RunOptions) -> int:

@@ -1,0 +1,85 @@
+"""`mdrun run` as a new user meets it: real mdrun, real bash, real files (issue 11)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.timeout(60)
+
+
+def mdrun(
+    cwd: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`mdrun ARGS` in `cwd`, NO_COLOR, output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "mdrun", *args], cwd=cwd, capture_output=True, text=True,
+        timeout=50, check=False, env={**os.environ, "NO_COLOR": "1", **(env or {})},
+    )  # fmt: skip
+
+
+def write(root: Path, text: str, name: str = "rb.md") -> Path:
+    """A runbook file in `root`."""
+    path = root / name
+    path.write_text(text)
+    return path
+
+
+def test_a_second_run_into_the_same_log_directory_is_refused(tmp_path: Path) -> None:
+    write(tmp_path, "```bash\necho first\n```\n")
+    assert mdrun(tmp_path, "rb.md", "--log-dir", "logs").returncode == 0
+    before = (tmp_path / "logs" / "run.json").read_bytes()
+    again = mdrun(tmp_path, "rb.md", env={"MDRUN_LOG_DIR": "logs"})
+    assert again.returncode == 2
+    assert "log directory logs is not empty" in again.stderr and "Traceback" not in again.stderr
+    assert (tmp_path / "logs" / "run.json").read_bytes() == before
+
+
+def test_a_run_going_on_keeps_its_log_directory(tmp_path: Path) -> None:
+    write(tmp_path, "```bash\ntouch started; sleep 3\n```\n")
+    argv = [sys.executable, "-m", "mdrun", "rb.md", "--log-dir", "logs"]
+    first = subprocess.Popen(argv, cwd=tmp_path, stdout=subprocess.DEVNULL)
+    try:
+        while not (tmp_path / "started").exists():
+            time.sleep(0.05)
+        second = mdrun(tmp_path, "rb.md", "--log-dir", "logs")
+        assert second.returncode == 2 and "is not empty" in second.stderr
+    finally:
+        assert first.wait(timeout=30) == 0
+    assert json.loads((tmp_path / "logs" / "run.json").read_text())["blocks"][0]["status"] == "ok"
+
+
+def test_an_empty_existing_log_directory_is_used(tmp_path: Path) -> None:
+    write(tmp_path, "```bash\necho hi\n```\n")
+    (tmp_path / "logs").mkdir()
+    assert mdrun(tmp_path, "rb.md", "--log-dir", "logs").returncode == 0
+
+
+def test_an_error_is_written_once_when_stdout_and_stderr_are_one_file(tmp_path: Path) -> None:
+    write(tmp_path, "```bash\nexit 3\n```\n")
+    with open(tmp_path / "out.txt", "wb") as out:
+        code = subprocess.run(
+            [sys.executable, "-m", "mdrun", "rb.md", "--log-dir", "logs"], cwd=tmp_path,
+            stdout=out, stderr=subprocess.STDOUT, timeout=50, check=False,
+            env={**os.environ, "NO_COLOR": "1"},
+        ).returncode  # fmt: skip
+    assert code == 1
+    assert (tmp_path / "out.txt").read_text().count("failed with exit code 3") == 1
+
+
+def test_an_env_file_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    write(tmp_path, '```bash\necho "X=$X"\n```\n')
+    (tmp_path / "vars.env").write_bytes(b"\xef\xbb\xbfX=1\n")
+    p = mdrun(tmp_path, "rb.md", "--env-file", "vars.env", "--log-dir", "logs")
+    assert p.returncode == 0, p.stderr
+    assert "[rb] X=1" in p.stdout or "] X=1" in p.stdout
+
+
+def test_grace_help_names_its_default(tmp_path: Path) -> None:
+    assert "(default: 5)" in " ".join(mdrun(tmp_path, "run", "--help").stdout.split())
