@@ -77,7 +77,9 @@ def test_nothing_executes(tmp_path: Path, command: list[str]) -> None:
     assert result.returncode in (0, 1), result.stderr  # check exits 1: it has findings
     assert "Traceback" not in result.stderr
     # It did render something: check prints findings, or its note that shellcheck is missing.
-    assert result.stdout or (command == ["check"] and "shellcheck is not installed" in result.stderr)
+    assert result.stdout or (
+        command == ["check"] and "shellcheck is not installed" in result.stderr
+    )
     leftovers = sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(("canary", "c-")))
     assert leftovers == []
 

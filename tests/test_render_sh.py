@@ -229,3 +229,14 @@ def _read_until(fd: int, marker: bytes, seconds: float) -> bytes:
             except OSError:
                 break
     return seen
+
+
+def test_a_blocks_own_exit_trap_does_not_drop_its_exports_or_cd(tmp_path: Path) -> None:
+    text = (
+        "```bash {name=set}\nexport X=1\ncd sub\ntrap 'echo bye' EXIT\n```\n\n"
+        '```bash {name=use}\necho "${X-unset} ${PWD##*/}"\n```\n'
+    )
+    result = _run(_script(tmp_path, text))
+    assert result.returncode == 0, result.stderr
+    assert "[set] bye" in result.stdout.splitlines()
+    assert "[use] 1 sub" in result.stdout.splitlines()

@@ -64,3 +64,35 @@ def test_a_dump_cut_short_is_ignored(tmp_path: Path) -> None:
     state = tmp_path / "state"
     state.write_bytes(b"/tmp\0PATH=/usr/bin\0HALF=wr")  # killed while its EXIT trap wrote
     assert read_state(str(state), previous) == previous
+
+
+def test_a_blocks_own_exit_trap_runs_and_the_state_still_carries(tmp_path: Path) -> None:
+    (tmp_path / "d").mkdir()
+    body = "export X=1\ncd d\ntrap 'echo \"bye $?\" > ../trap.out' EXIT\nexit 4\n"
+    code, state = run_block(tmp_path, body, start(tmp_path))
+    assert code == 4
+    assert (tmp_path / "trap.out").read_text() == "bye 4\n"
+    assert state.env.get("X") == "1" and state.cwd == str(tmp_path / "d")
+
+
+def test_clearing_or_resetting_exit_traps_keeps_the_hand_off(tmp_path: Path) -> None:
+    body = (
+        "trap 'echo one' EXIT\ntrap - EXIT\ntrap EXIT\ntrap '' 0\ntrap 'echo x' INT\n"
+        "trap -p > traps.out\nexport Y=2\n"
+    )
+    code, state = run_block(tmp_path, body, start(tmp_path))
+    assert code == 0 and state.env.get("Y") == "2"
+    assert (tmp_path / "traps.out").read_text() == "trap -- 'echo x' SIGINT\n"
+
+
+def test_an_exit_in_the_blocks_trap_sets_its_status_and_subshell_traps_still_run(
+    tmp_path: Path,
+) -> None:
+    body = (
+        "( trap 'echo sub > sub.out' EXIT; true )\n"
+        "trap 'exit 9' EXIT\nexport Z=3\ntrap -p EXIT > exit.out\n"
+    )
+    code, state = run_block(tmp_path, body, start(tmp_path))
+    assert code == 9 and state.env.get("Z") == "3"
+    assert (tmp_path / "sub.out").read_text() == "sub\n"
+    assert (tmp_path / "exit.out").read_text() == "trap -- 'exit 9' EXIT\n"

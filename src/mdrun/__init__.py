@@ -7,4 +7,15 @@ exit codes), `redact` (secrets) and `cli` (the command line). docs/ARCHITECTURE.
 
 from __future__ import annotations
 
+import functools
+import os
+
 __version__ = "0.1.0"
+
+
+@functools.cache
+def exit_trap_source() -> str:
+    """Bash that keeps a sync block's own `trap … EXIT` from replacing the EXIT trap that hands
+    its state on (`exit_trap.bash`): shared by `mdrun run` and the `sh` render."""
+    with open(os.path.join(os.path.dirname(__file__), "exit_trap.bash"), encoding="utf-8") as f:
+        return f.read()

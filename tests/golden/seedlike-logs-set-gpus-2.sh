@@ -69,7 +69,8 @@ __mdrun_close() {
 
 # The EXIT trap of a sync block's subshell: save its directory, the processes it left in the
 # background and its exported variables (`mdrun run` carries the same), then the end marker
-# that a save cut short lacks. Builtins only where they can be: this runs once per block.
+# that a save cut short lacks, then run the block's own EXIT trap if it set one (see `trap`
+# below). Builtins only where they can be: this runs once per block.
 __mdrun_save() {
     local rc=$? name IFS=$' \t\n'
     set +eu
@@ -80,6 +81,7 @@ __mdrun_save() {
         for name in $(compgen -e); do printf '%s=%s\0' "$name" "${!name}"; done
         printf '%s\0' __mdrun_state_end__
     } >"$__mdrun_state" 2>/dev/null
+    __mdrun_run_exit_action "$rc"
     exit "$rc"
 }
 
@@ -205,6 +207,7 @@ __mdrun_on_exit() {
         __mdrun_open "${__mdrun_finally[i + 1]}" "${__mdrun_finally[i + 2]}" "${__mdrun_finally[i + 3]}"
         (
             trap __mdrun_save EXIT
+            __mdrun_shell=$BASHPID
             set -e
             "${__mdrun_finally[i]}"
         ) >&"$__mdrun_fd" 2>&1
@@ -221,6 +224,57 @@ __mdrun_on_exit() {
     rm -f -- "$__mdrun_state"
     exit "$rc"
 }
+# mdrun's EXIT trap hands a sync block's exports and directory to the next block. A block that
+# sets an EXIT trap of its own (`trap 'rm -f "$tmp"' EXIT`) must not replace it: in the block's
+# own shell (the one whose $BASHPID is __mdrun_shell), `trap` keeps the block's EXIT action
+# aside, and mdrun's trap runs it once the state is saved. Subshells get bash's own `trap`.
+__mdrun_exit_action=
+trap() {
+    if [ "$BASHPID" != "${__mdrun_shell-}" ]; then
+        builtin trap "$@"
+        return
+    fi
+    local action sig rest=()
+    case ${1-} in
+        -p) shift; __mdrun_print_traps "$@"; return ;;
+        -l) builtin trap "$@"; return ;;
+        --) shift ;;
+    esac
+    (($#)) || { __mdrun_print_traps; return; }
+    if (($# == 1)); then action=-; else action=$1; shift; fi
+    for sig in "$@"; do
+        case ${sig^^} in
+            EXIT | SIGEXIT | 0) [ "$action" = - ] && __mdrun_exit_action= || __mdrun_exit_action=$action ;;
+            *) rest+=("$sig") ;;
+        esac
+    done
+    ((${#rest[@]} == 0)) || builtin trap -- "$action" "${rest[@]}"
+}
+# `trap -p [SIG...]` as bash prints it, showing the block's EXIT action rather than mdrun's.
+__mdrun_print_traps() {
+    local sig q="'\\''"
+    for sig in "${@:-EXIT}"; do
+        case ${sig^^} in EXIT | SIGEXIT | 0) ;; *) builtin trap -p "$sig"; continue ;; esac
+        [ -z "$__mdrun_exit_action" ] || printf "trap -- '%s' EXIT\n" "${__mdrun_exit_action//\'/$q}"
+    done
+    (($#)) && return
+    local line all
+    all=$(builtin trap -p)
+    while IFS= read -r line; do
+        [[ -z $line || $line == *" EXIT" ]] || printf '%s\n' "$line"
+    done <<<"$all"
+}
+# Called by mdrun's EXIT trap after it saved the state: the block's own EXIT action, seeing $?
+# as the block left it. `exit N` in it sets the block's exit status, as in plain bash.
+__mdrun_run_exit_action() {
+    local __mdrun_action=$__mdrun_exit_action
+    __mdrun_exit_action=
+    [ -n "$__mdrun_action" ] || return 0
+    # Both branches are the same: `if` keeps errexit from ending the shell on the status itself.
+    if __mdrun_status "$1"; then eval "$__mdrun_action"; else eval "$__mdrun_action"; fi
+}
+__mdrun_status() { return "$1"; }
+
 trap __mdrun_on_exit EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
@@ -260,7 +314,7 @@ set +m
 # ── 3. capture-the-job-definition · sync · run: no guard
 #    from tests/fixtures/seedlike/job-definition.md:4 (via tests/fixtures/seedlike/stream-logs.md:12)
 __mdrun_open capture-the-job-definition capture-the-job-definition
-( trap __mdrun_save EXIT
+( trap __mdrun_save EXIT; __mdrun_shell=$BASHPID
 set -e
 # Capture the job definition
 if [ -n "$JOB_ID" ]; then
@@ -280,7 +334,7 @@ __mdrun_after $? 3 capture-the-job-definition stop
 # ── 4. stream-ray-job-logs · sync · run: if false: LOG_AGGREGATOR_POD_NAME is unset [branch: else]
 #    from tests/fixtures/seedlike/stream-logs.md:18
 __mdrun_open stream-ray-job-logs stream-ray-job-logs
-( trap __mdrun_save EXIT
+( trap __mdrun_save EXIT; __mdrun_shell=$BASHPID
 set -e
 if [ -n "$LOG_AGGREGATOR_POD_NAME" ] && [ -n "$LOG_AGGREGATOR_LOGDIR" ]; then
     echo "Client-side aggregator Ray job log collection about to commence"

@@ -11,6 +11,7 @@ import math
 import re
 import shlex
 
+from mdrun import exit_trap_source
 from mdrun.model import Block, Environment, Plan, PlannedBlock, format_origin
 from mdrun.render import (
     Scrub,
@@ -69,7 +70,7 @@ def _sync(block: Block) -> list[str]:
     cwd = block.options.cwd
     # cwd= is for this block only: its exports flow on, its directory does not.
     lines.append(f"__mdrun_open {names}" + (" stay" if cwd is not None else ""))
-    lines.append("( trap __mdrun_save EXIT")
+    lines.append("( trap __mdrun_save EXIT; __mdrun_shell=$BASHPID")
     if cwd is not None:
         lines.append(f"cd -- {shlex.quote(cwd)} || exit 1")
     lines += ["set -e", _guarded(block) + ') >&"$__mdrun_fd" 2>&1']
@@ -176,6 +177,7 @@ def render_sh(plan: Plan, show_secrets: bool = False, grace: int = DEFAULT_GRACE
             tally={"blocks": len(plan.blocks), **counts(plan)},
             grace=grace,
             show_secrets=show_secrets,
+            exit_trap=exit_trap_source(),
         )
     )
     scrub = scrubber(plan, show_secrets)

@@ -3,7 +3,8 @@
 Each sync block runs as `bash -e WRAPPER`; the wrapper sources the block's body in the same
 shell, under an EXIT trap that writes `$PWD` and the exported environment (NUL-separated) to a
 state file. Every `export`, `unset` and `cd` of the block, wherever it is, is therefore seen by
-the next block, which starts from the state read back here.
+the next block, which starts from the state read back here. A block's own `trap … EXIT` runs
+after the state is written instead of replacing that trap (see `mdrun/exit_trap.bash`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import shlex
 import shutil
 from collections.abc import Mapping
 from typing import NamedTuple
+
+from mdrun import exit_trap_source
 
 # Written last: a dump cut short (the block killed during its EXIT trap) lacks it and is ignored.
 _END = "__mdrun_state_end__"
@@ -55,9 +58,10 @@ def wrapper_script(
     trap = (
         f"__mdrun_rc=$?; {{ printf '%s\\0' \"$PWD\"; {env_bin} -0; printf {_END}; }}"
         f" > {state} 2>/dev/null;"
-        " exit $__mdrun_rc"
+        " __mdrun_run_exit_action $__mdrun_rc; exit $__mdrun_rc"
     )
-    return f"trap {shlex.quote(trap)} EXIT\n{guard}set -e\n. {body}\n"
+    setup = f"__mdrun_shell=$BASHPID\nbuiltin trap {shlex.quote(trap)} EXIT\n" + exit_trap_source()
+    return f"{setup}{guard}set -e\n. {body}\n"
 
 
 def read_state(state_path: str, previous: ShellState) -> ShellState:

@@ -107,9 +107,7 @@ class ConsoleUI:
         """A failure: flushed so it appears in order, then repeated on stderr."""
         self.console.message(f"{self.tag} error: {text}")
         self.console.flush()
-        if not _same_file(2, self.console.fd) and not (
-            os.isatty(2) and os.isatty(self.console.fd)
-        ):
+        if not _same_file(2, self.console.fd) and not (os.isatty(2) and os.isatty(self.console.fd)):
             with contextlib.suppress(OSError):
                 os.write(2, f"mdrun: {text}\n".encode(errors="replace"))
 
