@@ -115,7 +115,11 @@ def test_other_fences_are_not_blocks(info: str) -> None:
         ("bash {cwd=''}", "non-empty"),
         ("bash {restart=always}", "'restart' applies to async blocks"),
         ("bash {ready=ok}", "'ready' applies to async blocks"),
-        ("shell.async {allow-failure=true}", "'allow-failure' applies to sync blocks"),
+        ("shell.async {finally=true}", "'finally' applies to sync blocks"),
+        (
+            "shell.async {required=true allow-failure=true}",
+            r"required=true \(its end fails the run\) contradicts allow-failure=true",
+        ),
         ("bash {async=yes finally=yes}", "'finally' applies to sync blocks"),
         ("shell.async {async=false}", "contradicts"),
         ("shell.sync", r"unknown fence suffix '\.sync'"),

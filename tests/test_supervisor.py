@@ -164,9 +164,10 @@ def test_restart_on_failure_stops_after_max_restarts(tmp_path: Path) -> None:
     r = run(
         tmp_path, ("w", "echo run >> count; exit 1", opts), ("a", "sleep 2"), restart_backoff=0.05
     )
-    assert r.code == 0
+    assert r.code == 1  # still failing once out of restarts: the run fails
     assert (tmp_path / "count").read_text() == "run\n" * 3
     assert r.manifest()["blocks"][0]["restarts"] == 2
+    assert "w exited with code" not in r.text and "failed (2 restarts)" in r.text
 
 
 def test_timeout_terminates_the_group(tmp_path: Path) -> None:

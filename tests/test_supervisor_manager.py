@@ -119,7 +119,53 @@ def test_restart_on_failure_backs_off_and_gives_up() -> None:
     r.exit("w", 1)
     r.tick(10)
     assert r.io.started().count("w") == 3 and r.m.records["w"].restarts == 2
-    assert r.status()["w"] == "failed" and not r.m.done and r.m.result() == 0
+    # Out of restarts, still failing: the run fails (the async failure policy).
+    assert r.status()["w"] == "failed" and r.m.phase == "stopping" and r.m.exit_code == 1
+
+
+def test_a_failed_async_block_fails_the_run_unless_it_allows_failure() -> None:
+    r = Run(plan(("w", "work", {"is_async": True}), ("a", "sleep")))
+    r.exit("w", 3)
+    assert r.m.phase == "stopping" and r.io.last("a").signals == []
+    assert r.ui.errors == ["block 'w' (runbook.md:10) failed with exit code 3"]
+    r.exit("a", -TERM)
+    assert r.m.done and r.m.result() == 1 and r.status() == {"w": "failed", "a": "stopped"}
+    r = Run(plan(("w", "work", {"is_async": True, "allow_failure": True}), ("a", "sleep")))
+    r.exit("w", 3)
+    assert r.m.phase == "main" and "going on (allow-failure)" in r.ui.errors[0]
+    r.exit("a", 0)
+    assert r.m.done and r.m.result() == 0 and r.status()["w"] == "allowed-failure"
+
+
+def test_an_async_block_ending_with_0_is_fine_unless_required() -> None:
+    r = Run(plan(("w", "true", {"is_async": True}), ("a", "sleep")))
+    r.exit("w", 0)
+    assert r.m.phase == "main" and r.ui.errors == []
+    r = Run(plan(("w", "serve", {"is_async": True, "required": True}), ("a", "sleep")))
+    r.exit("w", 0)
+    assert r.m.phase == "stopping" and r.m.exit_code == 1
+    assert r.ui.errors == [
+        "block 'w' (runbook.md:10) required, exited with code 0 before the run ended"
+    ]
+
+
+def test_restart_always_says_how_the_block_exited_and_counts_restarts() -> None:
+    opts = {"is_async": True, "restart": "always", "max_restarts": 1}
+    r = Run(plan(("w", "true", opts), ("a", "sleep")), restart_backoff=1.0)
+    r.exit("w", 0)
+    assert r.ui.messages[-1] == "w exited with code 0: restarting in 1s"
+    r.tick(1.0)
+    r.exit("w", 0)
+    assert r.m.phase == "main" and r.ui.errors == [] and r.m.records["w"].restarts == 1
+    assert not any("failed" in m for m in r.ui.messages)
+
+
+def test_keep_going_goes_on_after_an_async_failure_and_the_run_fails() -> None:
+    r = Run(plan(("w", "work", {"is_async": True}), ("a", "sleep")), keep_going=True)
+    r.exit("w", 2)
+    assert r.m.phase == "main" and "--keep-going" in r.ui.errors[0]
+    r.exit("a", 0)
+    assert r.m.done and r.m.result() == 1
 
 
 def test_required_async_failure_fails_the_run() -> None:

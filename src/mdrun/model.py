@@ -127,9 +127,11 @@ class BlockOptions(NamedTuple):
     when: str | None = None
     """A shell condition (as in `if COND; then`) that guards the block."""
     required: bool = False
-    """Async blocks: a failure (non-zero exit after restarts) fails the run."""
+    """Async blocks: must run until the run ends; ending on its own (after its restarts), even
+    with exit code 0, fails the run. Without it only a failure (non-zero exit) does."""
     allow_failure: bool = False
-    """Sync blocks: the run goes on when this block fails (`allow-failure=true`)."""
+    """The run goes on when this block fails (`allow-failure=true`): a sync block's non-zero
+    exit, or an async block ending with one after its restarts."""
     cleanup: bool = False
     """`finally=true`: registered when the run reaches it, executed at the end of the run whatever
     its outcome (success, failure, interruption), after async blocks are stopped."""

@@ -29,7 +29,7 @@ _BOOLEANS = {"true": True, "yes": True, "1": True, "false": False, "no": False, 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 RESTART_POLICIES = ("no", "on-failure", "always")
 ASYNC_ONLY = ("restart", "max-restarts", "ready", "ready-timeout", "required")
-SYNC_ONLY = ("allow-failure", "finally")
+SYNC_ONLY = ("finally",)
 
 
 def _duration(text: str) -> float:
@@ -179,6 +179,8 @@ def _convert(raw: dict[str, str], fail: Callable[[str], BlockError]) -> dict[str
 
 
 def _check_kind(raw: dict[str, str], is_async: bool, fail: Callable[[str], BlockError]) -> None:
+    if _boolean(raw.get("required", "no")) and _boolean(raw.get("allow-failure", "no")):
+        raise fail("required=true (its end fails the run) contradicts allow-failure=true")
     wrong = [k for k in (SYNC_ONLY if is_async else ASYNC_ONLY) if k in raw]
     if wrong:
         kind, other = ("async", "sync") if is_async else ("sync", "async")

@@ -83,7 +83,7 @@ class LiveArea:
     def draw(self) -> bytes:
         """The area, re-rendered at most 4 times a second, and whenever a block starts."""
         now = time.monotonic()
-        shown = sum(1 for r in self._records() if r.mode == "async" and r.status != "pending")
+        shown = len(self._rows())
         if now - self._rendered_at >= 0.25 or shown != self._shown:
             self._cache, self._rendered_at, self._shown = self._render(), now, shown
         self._drawn = self._cache.count(b"\n")
@@ -91,7 +91,7 @@ class LiveArea:
 
     def _render(self) -> bytes:
         columns, lines = terminal_size(self.fd)
-        rows = [r for r in self._records() if r.mode == "async" and r.status != "pending"]
+        rows = self._rows()
         room = max(1, lines // 2)
         out = io.StringIO()
         console = _console(out, self._colour, columns - 1)
@@ -101,6 +101,14 @@ class LiveArea:
             console.print(f"… and {len(rows) - room} more async blocks", style="dim")
         return out.getvalue().encode()
 
+    def _rows(self) -> list[BlockRecord]:
+        # Skipped blocks never ran: nothing to watch.
+        return [
+            r
+            for r in self._records()
+            if r.mode == "async" and r.status not in ("pending", "skipped")
+        ]
+
     def _line(self, record: BlockRecord) -> Text:
         log = self._logs.get(record.name)
         last = b""
@@ -108,19 +116,24 @@ class LiveArea:
             last = next((x for x in reversed(log.tail.split(b"\n")) if x.strip()), b"")
         tail = scrub(last.decode(errors="replace"), self._secrets).replace("\x1b", "")
         text = Text(f"● {record.name} ", style=_STYLES.get(record.status, ""))
-        text.append(f"{record.status} {log.lines if log else 0} lines {_duration(record)}  ")
+        lines = plural(log.lines if log else 0, "line")
+        text.append(f"{record.status} {lines} {_duration(record)}  ")
         text.append(tail, style="dim")
         return text
 
 
 def print_summary(records: Iterable[BlockRecord], fd: int, colour: bool) -> None:
-    """The table at the end: block, mode, status, exit code, duration, lines, log file."""
+    """The table at the end, blocks in the order the run reached them: block, mode, status (with
+    restarts), exit code, duration, lines; the log directory once below it."""
+    ordered = sorted(records, key=lambda r: (r.turn is None, r.turn or 0))
     table = Table(title="mdrun summary", title_justify="left")
-    for column in ("block", "mode", "status", "exit", "duration", "lines", "log"):
+    for column in ("block", "mode", "status", "exit", "time", "lines"):
         table.add_column(column, justify="right" if column in ("exit", "lines") else "left")
-    for r in records:
+    for r in ordered:
         code = r.signal or ("" if r.exit_code is None else str(r.exit_code))
         status = f"{r.status}: {r.reason}" if r.reason else r.status
+        if r.restarts:
+            status += f" ({plural(r.restarts, 'restart')})"
         table.add_row(
             r.name,
             r.mode,
@@ -128,8 +141,16 @@ def print_summary(records: Iterable[BlockRecord], fd: int, colour: bool) -> None
             code,
             _duration(r),
             str(r.lines) if r.log else "",
-            r.log or "",
         )
     out = io.StringIO()
-    _console(out, colour, terminal_size(fd, 120)[0]).print(table)
+    console = _console(out, colour, terminal_size(fd, 120)[0])
+    console.print(table)
+    logs = {os.path.dirname(r.log) for r in ordered if r.log}
+    if logs:
+        console.print(Text(f"logs: {', '.join(sorted(logs))}/<block>.log", style="dim"))
     os.write(fd, out.getvalue().encode())
+
+
+def plural(count: int, noun: str) -> str:
+    """`1 line`, `2 lines`."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"

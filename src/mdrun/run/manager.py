@@ -42,6 +42,8 @@ class Manager(RunState):
 
     def _reach(self, planned: PlannedBlock) -> None:
         record = self.records[planned.block.name]
+        if not planned.block.options.cleanup:
+            self.take_turn(record)
         if planned.verdict.kind == "skip":
             record.status, record.reason = "skipped", planned.verdict.reason
             self.ui.message(f"skipped {planned.block.name}: {planned.verdict.reason}")
@@ -79,10 +81,7 @@ class Manager(RunState):
             child = self.io.spawn(spec)
         except OSError as exc:
             record.status, record.end, record.error = "failed", time.time(), str(exc)
-            fatal = not (block.options.allow_failure or block.options.is_async) or (
-                block.options.required
-            )
-            self._failed(planned, f"could not start: {exc}", fatal)
+            self._failed(planned, f"could not start: {exc}", not block.options.allow_failure)
             return None
         record.pid = child.pid
         deadline = self.clock() + opts.timeout if opts.timeout else None
@@ -135,7 +134,7 @@ class Manager(RunState):
     def _async_exited(self, running: Running, code: int) -> None:
         opts, name = running.planned.block.options, running.planned.block.name
         if self.phase != "main":
-            return
+            return  # stopped by mdrun at the end: not a failure
         if running.record.status == "skipped":
             # Nothing to wait for: a skipped block holds nobody back.
             if self.not_ready.pop(name, None) is not None:
@@ -149,23 +148,38 @@ class Manager(RunState):
             self.ui.message(f"{name} {_describe(code, False)}: restarting in {delay:g}s")
         elif name in self.not_ready:
             self.not_ready.pop(name)
-            self._failed(
-                running.planned, f"ended ({_describe(code, False)}) before it was ready", True
-            )
-        elif code != 0:
-            what = _describe(code, running.timed_out)
-            self._failed(
-                running.planned, f"required, {what}" if opts.required else what, opts.required
-            )
+            what = f"ended ({_describe(code, False)}) before it was ready"
+            self._failed(running.planned, what, True, keep_going=False)
+        elif opts.required or code != 0:
+            self._async_failed(running, code)
 
-    def _failed(self, planned: PlannedBlock, what: str, fatal: bool) -> bool:
-        """Report a failure; stop the run when fatal. True when the run goes on."""
+    def _async_failed(self, running: Running, code: int) -> None:
+        """An async block ended on its own, for good: a failure unless `allow-failure=true`.
+        A `required=true` block must run until the run ends: even exit code 0 fails it."""
+        opts = running.planned.block.options
+        what = _describe(code, running.timed_out)
+        if opts.required:
+            running.record.status = "failed"
+            self._failed(running.planned, f"required, {what} before the run ended", True)
+        elif opts.allow_failure:
+            running.record.status = "allowed-failure"
+            self._failed(running.planned, f"{what}; going on (allow-failure)", False)
+        else:
+            self._failed(running.planned, what, True)
+
+    def _failed(
+        self, planned: PlannedBlock, what: str, fatal: bool, keep_going: bool = True
+    ) -> bool:
+        """Report a failure; stop the run when fatal. True when the run goes on.
+
+        `--keep-going` turns a fatal failure into a counted one, except where the blocks after
+        it cannot run without it (`keep_going=False`: an async block never ready)."""
         block = planned.block
         message = f"block {block.name!r} ({format_origin(block.origin)}) {what}"
         if not fatal or self.phase != "main":
             self.ui.error(message)
             return True
-        if not block.options.is_async and self.policy.keep_going:
+        if keep_going and self.policy.keep_going:
             self.failures += 1
             self.ui.error(f"{message}; going on (--keep-going)")
             return True
@@ -201,7 +215,7 @@ class Manager(RunState):
                 self.not_ready.pop(name)
                 planned = next(p for p in self.items if p.block.name == name)
                 timeout = planned.block.options.ready_timeout
-                self._failed(planned, f"not ready after {timeout:g}s", True)
+                self._failed(planned, f"not ready after {timeout:g}s", True, keep_going=False)
         self.tick_stopping(now)
 
     def _check_timeout(self, running: Running, now: float) -> None:
@@ -224,4 +238,4 @@ def _describe(code: int, timed_out: bool) -> str:
             return f"killed by {signal.Signals(-code).name}"
         except ValueError:
             return f"killed by signal {-code}"
-    return f"failed with exit code {code}"
+    return "exited with code 0" if code == 0 else f"failed with exit code {code}"

@@ -9,8 +9,27 @@ import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
+from typing import Literal
 
 from mdrun.redact import scrub
+
+BlockStatus = Literal[
+    "pending",
+    "registered",
+    "running",
+    "restarting",
+    "ok",
+    "skipped",
+    "failed",
+    "allowed-failure",
+    "timeout",
+    "stopped",
+    "not-run",
+]
+"""Where a block stands: `pending` (not reached yet), `registered` (a `finally=true` block waiting
+for the end), `running`, `restarting` (an async block waiting out its backoff), and how it
+ended: `ok`, `skipped`, `failed`, `allowed-failure`, `timeout` (its `timeout=` expired),
+`stopped` (by mdrun at the end of the run), `not-run` (the run stopped before it)."""
 
 
 @dataclass(slots=True)
@@ -21,8 +40,8 @@ class BlockRecord:
     origin: str
     mode: str
     verdict: str
-    status: str = "pending"
-    """pending, skipped, running, ok, failed, allowed-failure, stopped, timeout, not-run..."""
+    status: BlockStatus = "pending"
+    """Where the block stands (see `BlockStatus`)."""
     reason: str = ""
     pid: int | None = None
     start: float | None = None
@@ -33,6 +52,10 @@ class BlockRecord:
     lines: int = 0
     log: str | None = None
     restarts: int = 0
+    """How many times `restart=` started the block again."""
+    turn: int | None = None
+    """When the run reached the block (1 first; cleanup blocks when they run): the summary's
+    order. None for blocks the run never reached."""
     error: str | None = None
     """A log-file write error (disk full...), if any."""
 

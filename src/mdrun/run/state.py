@@ -141,6 +141,12 @@ class RunState:
         self.interrupts = 0
         self.kill_at = 0.0
         self.killed = False
+        self.turns = 0
+
+    def take_turn(self, record: BlockRecord) -> None:
+        """Note that the run reached `record`'s block now (the summary lists blocks so)."""
+        self.turns += 1
+        record.turn = self.turns
 
     def spawn_block(self, planned: PlannedBlock, keep_state: bool) -> Running | None:
         """Start a block (defined by the manager)."""
@@ -238,6 +244,7 @@ class RunState:
         """Start the next registered `finally=true` block, or sweep when none is left."""
         while self.cleanups:
             planned = self.cleanups.pop(0)
+            self.take_turn(self.records[planned.block.name])
             self.ui.message(f"cleanup: {planned.block.name}")
             self.sync = self.spawn_block(planned, keep_state=True)
             if self.sync is not None:
