@@ -240,3 +240,14 @@ def test_a_blocks_own_exit_trap_does_not_drop_its_exports_or_cd(tmp_path: Path) 
     assert result.returncode == 0, result.stderr
     assert "[set] bye" in result.stdout.splitlines()
     assert "[use] 1 sub" in result.stdout.splitlines()
+
+
+def test_finally_blocks_run_last_registered_first(tmp_path: Path) -> None:
+    text = (
+        "```bash {name=c1 finally=true}\necho one\n```\n\n"
+        "```bash {name=c2 finally=true}\necho two\n```\n\n"
+        "```bash {name=main}\necho main\n```\n"
+    )
+    result = _run(_script(tmp_path, text))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["[main] main", "[c2] two", "[c1] one"]

@@ -83,3 +83,56 @@ def test_an_env_file_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
 
 def test_grace_help_names_its_default(tmp_path: Path) -> None:
     assert "(default: 5)" in " ".join(mdrun(tmp_path, "run", "--help").stdout.split())
+
+
+def test_a_finally_block_runs_although_the_run_deleted_its_directory(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        '```bash {name=tidy finally=true}\necho "tidy in $PWD"\n```\n\n'
+        "```bash {name=work}\nmkdir w && cd w && rmdir ../w\n```\n",
+    )
+    p = mdrun(tmp_path, "rb.md", "--log-dir", "logs")
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert f"[tidy] tidy in {tmp_path}" in p.stdout
+    assert "its directory" in p.stdout and "is gone; running it in" in p.stdout
+
+
+def _wait_for(path: Path, text: str, seconds: float = 20.0) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if path.exists() and text in path.read_text():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"{text!r} never appeared in {path}")
+
+
+CLEANUPS = (
+    "```bash {name=first finally=true}\necho first >> order\n```\n\n"
+    "```bash {name=second finally=true}\n"
+    "echo second >> order; echo started > cleanup; sleep 1.5; echo finished >> cleanup\n```\n\n"
+    "```bash {name=main}\necho up > main; sleep 30\n```\n"
+)
+
+
+@pytest.mark.parametrize("interrupts", [1, 2])
+def test_ctrl_c_during_cleanup(tmp_path: Path, interrupts: int) -> None:
+    """One Ctrl-C lets the cleanup finish; two terminate it; cleanups go last-registered first."""
+    import signal
+
+    write(tmp_path, CLEANUPS)
+    argv = [sys.executable, "-m", "mdrun", "rb.md", "--log-dir", "logs", "--grace", "1"]
+    proc = subprocess.Popen(
+        argv, cwd=tmp_path, stdout=subprocess.PIPE, text=True, env={**os.environ, "NO_COLOR": "1"}
+    )
+    _wait_for(tmp_path / "main", "up")
+    proc.send_signal(signal.SIGINT)
+    _wait_for(tmp_path / "cleanup", "started")
+    for _ in range(interrupts):
+        proc.send_signal(signal.SIGINT)
+        time.sleep(0.2)
+    out, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    assert "again to terminate it: SIGTERM, then SIGKILL after 1s" in out
+    finished = "finished" in (tmp_path / "cleanup").read_text()
+    assert finished == (interrupts == 1), out
+    assert (tmp_path / "order").read_text() == "second\nfirst\n"

@@ -228,3 +228,54 @@ def test_a_block_that_cannot_start_is_a_failure() -> None:
     r.io.fail = {"a"}
     r.exit("b0", 0)
     assert r.m.done and r.m.result() == 1 and "could not start" in r.ui.errors[0]
+
+
+def test_cleanup_blocks_run_last_registered_first() -> None:
+    p = plan(
+        ("c1", "stop db", {"cleanup": True}), ("c2", "stop app", {"cleanup": True}), ("a", "x")
+    )
+    r = Run(p)
+    r.exit("a", 0)
+    assert r.io.started() == ["a", "c2"]
+    r.exit("c2", 0)
+    assert r.io.started() == ["a", "c2", "c1"]
+    r.exit("c1", 0)
+    assert r.m.done and r.m.result() == 0
+    assert [n for n, rec in sorted(r.m.records.items(), key=lambda x: x[1].turn or 0)] == [
+        "a",
+        "c2",
+        "c1",
+    ]
+
+
+def test_a_cleanup_whose_directory_is_gone_runs_where_mdrun_started() -> None:
+    r = Run(plan(("c", "rm -rf tmp", {"cleanup": True}), ("a", "cd /gone")))
+    r.io.missing_dirs = {"/gone"}
+    r.exit("a", 0, ShellState({}, "/gone"))
+    assert r.io.last("c").spec.cwd == r.m.start_cwd != "/gone"
+    assert "cleanup c: its directory /gone is gone; running it in " in r.ui.messages[-1]
+    r.exit("c", 0)
+    assert r.m.done and r.m.result() == 0 and r.status()["c"] == "ok"
+
+
+def test_ctrl_c_lets_a_running_cleanup_finish_a_second_terminates_a_third_kills() -> None:
+    p = plan(("c1", "x", {"cleanup": True}), ("c2", "ray stop", {"cleanup": True}), ("a", "sleep"))
+    r = Run(p, grace=3)
+    r.m.on_signal(signal.SIGINT)  # during the main part: stop, then clean up
+    r.exit("a", -TERM)
+    assert r.io.started() == ["a", "c2"]
+    r.m.on_signal(signal.SIGINT)
+    assert r.io.last("c2").signals == [] and "again to terminate it" in r.ui.messages[-1]
+    r.m.on_signal(signal.SIGINT)
+    assert r.io.last("c2").signals == [TERM] and "again to kill it" in r.ui.messages[-1]
+    r.tick(3.0)
+    assert r.io.last("c2").signals == [TERM, KILL]  # its own grace, then SIGKILL
+    r.exit("c2", -KILL)
+    assert r.io.started() == ["a", "c2", "c1"]  # the next cleanup still runs, with a fresh count
+    r.m.on_signal(signal.SIGINT)
+    assert r.io.last("c1").signals == []
+    r.m.on_signal(signal.SIGINT)
+    r.m.on_signal(signal.SIGINT)
+    assert r.io.last("c1").signals == [TERM, KILL]
+    r.exit("c1", -KILL)
+    assert r.m.done and r.m.result() == 130

@@ -12,7 +12,8 @@
 # `mdrun run`: exported variables (a failed block's too) and the directory, not plain variables,
 # functions, traps or `set` options. Async blocks are background jobs, also under `set -e`, each
 # in its own process group, stopped (TERM, grace, KILL) when the script ends or is interrupted;
-# `finally=true` blocks run after that, each under `set -e`, and one failing makes the exit code 1.
+# `finally=true` blocks run after that, last registered first, each under `set -e`, and one
+# failing makes the exit code 1.
 # Output is prefixed with [block] on the console and copied raw to $MDRUN_LOG_DIR/<block>.log
 # (default .mdrun/runs/<timestamp>); MDRUN_GRACE sets the grace (s).
 # Not enforced here: timeout= on sync blocks, pty=. Unlike `mdrun run`, bodies are pasted, not
@@ -202,8 +203,9 @@ __mdrun_on_exit() {
     __mdrun_stop_jobs
     ((rc == 90)) && rc=0
     ((rc == 0 && __mdrun_failures)) && rc=1
-    # Each finally entry is: function, block name, log name, `stay` or `-` (see __mdrun_open).
-    for ((i = 0; i < ${#__mdrun_finally[@]}; i += 4)); do
+    # Each finally entry is: function, block name, log name, `stay` or `-` (see __mdrun_open);
+    # the last registered runs first, as with `mdrun run`.
+    for ((i = ${#__mdrun_finally[@]} - 4; i >= 0; i -= 4)); do
         __mdrun_open "${__mdrun_finally[i + 1]}" "${__mdrun_finally[i + 2]}" "${__mdrun_finally[i + 3]}"
         (
             trap __mdrun_save EXIT

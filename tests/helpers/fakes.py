@@ -36,9 +36,11 @@ class FakeIO:
         self.children: list[FakeChild] = []
         self.ready: dict[str, Callable[[], None]] = {}
         self.fail: set[str] = set()
+        self.missing_dirs: set[str] = set()
+        """Working directories that do not exist: a spawn there fails as Popen's does."""
 
     def spawn(self, spec: ChildSpec) -> FakeChild:
-        if spec.name in self.fail:
+        if spec.name in self.fail or spec.cwd in self.missing_dirs:
             raise FileNotFoundError(2, "No such file or directory", spec.cwd)
         child = FakeChild(1000 + len(self.children), spec)
         self.children.append(child)

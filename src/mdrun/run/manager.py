@@ -8,6 +8,7 @@ messages. Unit tests replay scripted histories with fakes; `supervisor.Loop` dri
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import time
@@ -78,7 +79,7 @@ class Manager(RunState):
         record.start, record.end, record.exit_code, record.signal = time.time(), None, None, None
         record.status = "running"
         try:
-            child = self.io.spawn(spec)
+            child = self._spawn(planned, spec)
         except OSError as exc:
             record.status, record.end, record.error = "failed", time.time(), str(exc)
             self._failed(planned, f"could not start: {exc}", not block.options.allow_failure)
@@ -86,6 +87,20 @@ class Manager(RunState):
         record.pid = child.pid
         deadline = self.clock() + opts.timeout if opts.timeout else None
         return Running(planned, child, record, deadline)
+
+    def _spawn(self, planned: PlannedBlock, spec: ChildSpec) -> ChildLike:
+        """`io.spawn`; a cleanup block whose carried directory is gone (the run removed it) runs
+        in the directory mdrun started in rather than not at all."""
+        try:
+            return self.io.spawn(spec)
+        except FileNotFoundError as exc:
+            moved = dataclasses.replace(spec, cwd=self.start_cwd)
+            if not planned.block.options.cleanup or exc.filename != spec.cwd or moved == spec:
+                raise
+        self.ui.message(
+            f"cleanup {spec.name}: its directory {spec.cwd} is gone; running it in {moved.cwd}"
+        )
+        return self.io.spawn(moved)
 
     def on_ready(self, name: str) -> None:
         """A `ready=` condition was met."""
@@ -189,16 +204,41 @@ class Manager(RunState):
         return False
 
     def on_signal(self, sig: int) -> None:
-        """SIGINT, SIGTERM or SIGHUP to mdrun: stop; a second one kills at once."""
+        """SIGINT, SIGTERM or SIGHUP to mdrun: stop; a second one kills at once. A cleanup block
+        running is let finish: a second signal terminates it, a third kills it."""
         self.interrupts += 1
         name = signal.Signals(sig).name
-        if self.interrupts == 1:
-            self.exit_code = 128 + sig
-            self.ui.message(f"received {name}: stopping (again to kill at once)")
-            if self.phase == "main":
-                self.begin_stop()
-                return
-        self.hurry()
+        self.exit_code = self.exit_code or 128 + sig
+        if self.phase == "cleanup":
+            self._interrupt_cleanup(name)
+        elif self.interrupts == 1 and self.phase == "main":
+            self.ui.message(
+                f"received {name}: stopping (again to kill at once); cleanup blocks still run"
+            )
+            self.begin_stop()
+        else:
+            self.hurry()
+
+    def _interrupt_cleanup(self, name: str) -> None:
+        if self.sync is None:
+            return
+        self.cleanup_interrupts += 1
+        block, grace = self.sync.planned.block.name, self.policy.grace
+        if self.cleanup_interrupts == 1:
+            self.ui.message(
+                f"received {name}: letting cleanup {block!r} finish (again to terminate it:"
+                f" SIGTERM, then SIGKILL after {grace:g}s)"
+            )
+        elif self.cleanup_interrupts == 2:
+            self.ui.message(
+                f"terminating cleanup {block!r} (again to kill it and skip the other cleanups)"
+            )
+            self.sync.child.signal(signal.SIGTERM)
+            self.sync.kill_at = self.clock() + grace
+        else:
+            self.ui.message(f"killing cleanup {block!r}; the other cleanups are skipped")
+            self.sync.child.signal(signal.SIGKILL)
+            self.cleanups.clear()
 
     def on_tick(self) -> None:
         """Timers: timeouts, restart backoffs, readiness deadlines, the shutdown grace."""

@@ -122,6 +122,8 @@ class RunState:
         self.policy, self.io, self.killer, self.ui, self.clock = policy, io, killer, ui, clock
         self.changed = on_change
         self.shell = initial_shell(plan, dict(os.environ), os.getcwd())
+        self.start_cwd = self.shell.cwd
+        """Where mdrun started: cleanup blocks run there when their directory is gone."""
         self.records = {
             p.block.name: BlockRecord(
                 p.block.name, _origin(p), p.block.mode, f"{p.verdict.kind}: {p.verdict.reason}"
@@ -139,6 +141,8 @@ class RunState:
         self.exit_code = 0
         self.failures = 0
         self.interrupts = 0
+        self.cleanup_interrupts = 0
+        """Stop signals received while the current cleanup block runs."""
         self.kill_at = 0.0
         self.killed = False
         self.turns = 0
@@ -223,12 +227,8 @@ class RunState:
         self.check_stopped()
 
     def hurry(self) -> None:
-        """Kill now (grace over, or a second signal)."""
+        """Kill now (grace over, or a second signal); a cleanup block is the manager's to stop."""
         if self.phase == "cleanup":
-            if self.sync is not None:
-                self.sync.child.signal(signal.SIGTERM if self.interrupts <= 1 else signal.SIGKILL)
-            if self.interrupts > 1:
-                self.cleanups.clear()
             return
         self._signal(signal.SIGKILL)
         self.killed = True
@@ -242,8 +242,10 @@ class RunState:
 
     def run_next_cleanup(self) -> None:
         """Start the next registered `finally=true` block, or sweep when none is left."""
+        # Last registered first: what was set up last is taken down first.
         while self.cleanups:
-            planned = self.cleanups.pop(0)
+            planned = self.cleanups.pop()
+            self.cleanup_interrupts = 0
             self.take_turn(self.records[planned.block.name])
             self.ui.message(f"cleanup: {planned.block.name}")
             self.sync = self.spawn_block(planned, keep_state=True)
