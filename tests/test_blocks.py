@@ -115,6 +115,10 @@ def test_other_fences_are_not_blocks(info: str) -> None:
         ("bash {cwd=''}", "non-empty"),
         ("bash {restart=always}", "'restart' applies to async blocks"),
         ("bash {ready=ok}", "'ready' applies to async blocks"),
+        (
+            "shell.async {ready='up ('}",
+            r"bad value 'up \(' for block attribute 'ready': not a valid",
+        ),
         ("shell.async {finally=true}", "'finally' applies to sync blocks"),
         (
             "shell.async {required=true allow-failure=true}",

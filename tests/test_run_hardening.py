@@ -136,3 +136,51 @@ def test_ctrl_c_during_cleanup(tmp_path: Path, interrupts: int) -> None:
     finished = "finished" in (tmp_path / "cleanup").read_text()
     assert finished == (interrupts == 1), out
     assert (tmp_path / "order").read_text() == "second\nfirst\n"
+
+
+@pytest.mark.parametrize("command", ["plan", "list", "run"])
+def test_an_invalid_ready_regex_is_an_input_error_at_the_fence(
+    tmp_path: Path, command: str
+) -> None:
+    write(tmp_path, "# T\n\n```bash {name=srv async=true ready='listening ('}\nsleep 1\n```\n")
+    p = mdrun(tmp_path, command, "rb.md")
+    assert p.returncode == 2, p.stdout + p.stderr
+    assert p.stderr.startswith("rb.md:3: bad value 'listening (' for block attribute 'ready'")
+    assert "Traceback" not in p.stderr
+
+
+@pytest.mark.parametrize(
+    ("when", "message"),
+    [
+        ("[ ", "'[' without its closing ']'"),
+        ('[ -n "$X" ] && [ -z "$Y"', "'[' without its closing ']'"),
+        ('tsest -n "$X"', "'tsest' is not a bash builtin, an exported function, or a command"),
+        ('[ -n "$X" ] &&', "not a shell condition"),
+    ],
+)
+@pytest.mark.parametrize("command", ["plan", "run"])
+def test_a_broken_when_is_an_input_error_at_plan_time(
+    tmp_path: Path, command: str, when: str, message: str
+) -> None:
+    write(tmp_path, f"# T\n\n```bash {{name=b when='{when}'}}\ntouch ran\n```\n")
+    p = mdrun(tmp_path, command, "rb.md", *(["--log-dir", "logs"] if command == "run" else []))
+    assert p.returncode == 2, p.stdout + p.stderr
+    assert p.stderr.startswith(f"rb.md:3: when='{when}': {message}"), p.stderr
+    assert not (tmp_path / "ran").exists() and not (tmp_path / "logs").exists()
+
+
+@pytest.mark.parametrize(
+    "when",
+    [
+        '[ -n "$X" ] 2>/dev/null',
+        "command -v nvidia-smi >/dev/null",
+        "[[ -n $X && -z $Y ]]",
+        "X=1 true",
+        "test -f /x || [ -d /y ]",
+        '"$CHECK" --quick',
+    ],
+)
+def test_working_when_conditions_still_plan(tmp_path: Path, when: str) -> None:
+    write(tmp_path, f"# T\n\n```bash {{name=b when='{when}'}}\necho hi\n```\n")
+    p = mdrun(tmp_path, "plan", "rb.md")
+    assert p.returncode == 0, p.stderr

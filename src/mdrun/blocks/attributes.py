@@ -74,6 +74,17 @@ def _text(text: str) -> str:
     return text
 
 
+def _ready(text: str) -> str:
+    """An http(s) URL, or a regex (Python's syntax) that must compile now, not mid-run."""
+    _text(text)
+    if not text.startswith(("http://", "https://")):
+        try:
+            re.compile(text)
+        except re.error as exc:
+            raise ValueError(f"not a valid regular expression ({exc})") from None
+    return text
+
+
 # attribute key → (BlockOptions field, value parser)
 ATTRIBUTES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "name": ("name", _name),
@@ -83,7 +94,7 @@ ATTRIBUTES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "timeout": ("timeout", _duration),
     "restart": ("restart", _restart),
     "max-restarts": ("max_restarts", _count),
-    "ready": ("ready", _text),
+    "ready": ("ready", _ready),
     "ready-timeout": ("ready_timeout", _duration),
     "when": ("when", _text),
     "required": ("required", _boolean),

@@ -15,6 +15,7 @@ from mdrun.plan.effects import Flow
 from mdrun.plan.flowstate import FlowState
 from mdrun.plan.guards import Decision, decide
 from mdrun.plan.madwizard import with_frontmatter
+from mdrun.plan.when import check_when
 from mdrun.shell.scan import changed_names, may_change_env
 from mdrun.shell.scope import Scope
 
@@ -26,6 +27,7 @@ def plan(runbook: Runbook, env: Environment) -> Plan:
     cleanups: list[tuple[Block, int]] = []
     states = [state]  # the state after each sync block: where a run may stop
     for block in runbook.blocks:
+        check_when(block, state.env)
         if block.options.cleanup:
             cleanups.append((block, len(states) - 1))
             continue
