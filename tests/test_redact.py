@@ -34,3 +34,15 @@ def test_scrub_hides_a_value_containing_another_whole() -> None:
     assert scrub(text, secret_values([("A_TOKEN", "abcd"), ("B_TOKEN", "abcdefgh")])) == (
         f"login {REDACTED} then {REDACTED}"
     )
+
+
+def test_url_passwords_are_hidden_by_value_whatever_the_name() -> None:
+    secrets = secret_values([("DATABASE_URL", "postgres://u:hunter2@h/db"), ("HOME", "/h")])
+    assert secrets == ("hunter2",)
+    assert scrub("connect postgres://u:hunter2@h/db; pw hunter2", secrets) == (
+        f"connect postgres://u:{REDACTED}@h/db; pw {REDACTED}"
+    )
+    # A URL nobody declared is hidden too; one without a password is left alone.
+    assert scrub("redis://:pw1@r:6379 and https://user@host/x", ()) == (
+        f"redis://:{REDACTED}@r:6379 and https://user@host/x"
+    )

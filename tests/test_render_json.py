@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
+from mdrun.blocks.extract import load_runbook
+from mdrun.model import LoadOptions
+from mdrun.plan.environment import initial_environment
+from mdrun.plan.planner import plan
 from mdrun.render import render_plan
 from mdrun.render.plan_json import SCHEMA
 from tests.render_golden import SITUATIONS, assert_golden, seedlike_plan
@@ -58,7 +63,9 @@ def test_schema_shape() -> None:
     assert tail["options"]["async"] is True
     assert data["blocks"][3]["branch"] == "if"
     assert list(data["environment"]) == sorted(data["environment"])
-    assert data["environment"]["HOME"]["source"] == "process environment"
+    assert "HOME" not in data["environment"]  # inherited, and the runbook never reads it
+    everything = json.loads(render_plan(sample_plan(), "json", show_env=True))["environment"]
+    assert everything["HOME"]["source"] == "process environment"
 
 
 def test_deterministic() -> None:
@@ -74,3 +81,28 @@ def test_secrets_redacted_unless_asked() -> None:
     assert shown["environment"]["API_TOKEN"]["value"] == SECRET
     assert shown["environment"]["API_TOKEN"]["redacted"] is False
     assert SECRET in shown["blocks"][2]["reason"]
+
+
+def test_only_inherited_variables_the_runbook_reads_are_listed_and_url_passwords_hidden(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "rb.md").write_text('```bash\npsql "$DATABASE_URL" -c "select 1"\n```\n')
+    environ = {
+        "DATABASE_URL": "postgres://u:hunter2@h/db",
+        "UNRELATED": "postgres://v:swordfish@h/x",
+        "PATH": "/usr/bin:/bin",
+    }
+    p = plan(
+        load_runbook(str(tmp_path / "rb.md"), LoadOptions()), initial_environment(environ, [], [])
+    )
+    text = render_plan(p, "json")
+    assert "hunter2" not in text and "swordfish" not in text
+    env = json.loads(text)["environment"]
+    assert list(env) == ["DATABASE_URL"]
+    assert env["DATABASE_URL"]["value"] == "postgres://u:***@h/db"
+    assert env["DATABASE_URL"]["redacted"] is True
+    everything = json.loads(render_plan(p, "json", show_env=True))["environment"]
+    assert sorted(everything) == ["DATABASE_URL", "PATH", "UNRELATED"]
+    assert everything["UNRELATED"]["value"] == "postgres://v:***@h/x"
+    shown = json.loads(render_plan(p, "json", show_secrets=True))["environment"]
+    assert shown["DATABASE_URL"]["value"] == "postgres://u:hunter2@h/db"

@@ -184,3 +184,18 @@ def test_working_when_conditions_still_plan(tmp_path: Path, when: str) -> None:
     write(tmp_path, f"# T\n\n```bash {{name=b when='{when}'}}\necho hi\n```\n")
     p = mdrun(tmp_path, "plan", "rb.md")
     assert p.returncode == 0, p.stderr
+
+
+def test_plan_json_lists_inherited_variables_only_when_read_unless_show_env(
+    tmp_path: Path,
+) -> None:
+    write(tmp_path, '```bash\necho "$DATABASE_URL"\n```\n')
+    env = {"DATABASE_URL": "postgres://u:hunter2@h/db", "MDRUN_TEST_OTHER": "x"}
+    p = mdrun(tmp_path, "plan", "--format", "json", "rb.md", env=env)
+    listed = json.loads(p.stdout)["environment"]
+    assert listed["DATABASE_URL"]["value"] == "postgres://u:***@h/db"
+    assert "MDRUN_TEST_OTHER" not in listed and "hunter2" not in p.stdout
+    every = json.loads(
+        mdrun(tmp_path, "plan", "--format", "json", "--show-env", "rb.md", env=env).stdout
+    )
+    assert every["environment"]["MDRUN_TEST_OTHER"]["value"] == "x"

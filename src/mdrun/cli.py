@@ -123,6 +123,11 @@ def _add_plan_options(p: argparse.ArgumentParser) -> None:
         help="how to render the plan (default: text)",
     )
     p.add_argument("--show-secrets", action="store_true", help="do not redact secret values")
+    p.add_argument(
+        "--show-env",
+        action="store_true",
+        help="json: list every inherited variable, not only those the runbook reads or sets",
+    )
 
 
 def _normalise_argv(argv: list[str]) -> list[str]:
@@ -189,7 +194,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
     """Render the plan in the chosen format."""
     from mdrun.render import render_plan
 
-    sys.stdout.write(render_plan(_plan(args), args.format, show_secrets=args.show_secrets))
+    text = render_plan(_plan(args), args.format, args.show_secrets, args.show_env)
+    sys.stdout.write(text)
     return 0
 
 

@@ -10,19 +10,23 @@ and above all on what is redacted.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import NamedTuple
 
 from mdrun.model import Environment, EnvValue, Plan
-from mdrun.redact import REDACTED, is_secret, scrub, secret_values
+from mdrun.redact import REDACTED, hide_url_passwords, is_secret, scrub, secret_values
 
 __all__ = ["FORMATS", "REDACTED", "is_secret", "render_plan"]
 
 FORMATS = ("text", "markdown", "json", "sh")
 
 
-def render_plan(plan: Plan, fmt: str = "text", show_secrets: bool = False) -> str:
-    """Render `plan` in `fmt` (`text`, `markdown`, `json` or `sh`) as one string."""
+def render_plan(
+    plan: Plan, fmt: str = "text", show_secrets: bool = False, show_env: bool = False
+) -> str:
+    """Render `plan` in `fmt` (`text`, `markdown`, `json` or `sh`) as one string. `show_env`:
+    the JSON lists every inherited variable, not only those the runbook reads or sets."""
     if fmt == "text":
         from mdrun.render.text import render_text
 
@@ -34,7 +38,7 @@ def render_plan(plan: Plan, fmt: str = "text", show_secrets: bool = False) -> st
     if fmt == "json":
         from mdrun.render.plan_json import render_json
 
-        return render_json(plan, show_secrets=show_secrets)
+        return render_json(plan, show_secrets=show_secrets, show_env=show_env)
     if fmt == "sh":
         from mdrun.render.sh import render_sh
 
@@ -43,12 +47,13 @@ def render_plan(plan: Plan, fmt: str = "text", show_secrets: bool = False) -> st
 
 
 def shown_value(name: str, value: EnvValue, show_secrets: bool) -> str | None:
-    """The value to print for `name`: None when unknown, `REDACTED` for hidden secrets."""
-    if value.value is None:
-        return None
-    if not show_secrets and is_secret(name):
+    """The value to print for `name`: None when unknown, `REDACTED` for hidden secrets, URL
+    passwords hidden (`postgres://u:***@h/db`) whatever the name."""
+    if value.value is None or show_secrets:
+        return value.value
+    if is_secret(name):
         return REDACTED
-    return value.value
+    return hide_url_passwords(value.value)
 
 
 class ShownVariable(NamedTuple):
@@ -63,24 +68,38 @@ class ShownVariable(NamedTuple):
     certain: bool
     """False when only maybe set."""
     redacted: bool
-    """True when `value` hides a secret."""
+    """True when `value` hides a secret (all of it, or a URL's password)."""
 
 
-def shown_variables(env: Environment, show_secrets: bool, everything: bool) -> list[ShownVariable]:
+def shown_variables(
+    env: Environment, show_secrets: bool, everything: bool, read: Iterable[str] = ()
+) -> list[ShownVariable]:
     """Rows for `env` sorted by name; without `everything`, the process environment is left out
-    (it is the reader's own, and long)."""
+    (it is the reader's own, and long) except the variables named in `read`."""
+    keep = frozenset(read)
     rows = []
     for name in sorted(env):
         value = env[name]
-        if not everything and value.source.kind == "process":
+        if not everything and value.source.kind == "process" and name not in keep:
             continue
         shown = shown_value(name, value, show_secrets)
         rows.append(
-            ShownVariable(
-                name, shown, str(value.source), value.certain, shown == REDACTED != value.value
-            )
+            ShownVariable(name, shown, str(value.source), value.certain, shown != value.value)
         )
     return rows
+
+
+_REFERENCE = re.compile(r"\$\{?[#!]?([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def runbook_names(plan: Plan) -> frozenset[str]:
+    """Variables the runbook reads (`$X`, `${X…}` in a body or a `when=`) or that a block sets."""
+    names: set[str] = set()
+    for planned in plan.blocks:
+        texts = (planned.block.body, planned.block.options.when or "")
+        names.update(m for text in texts for m in _REFERENCE.findall(text))
+        names.update(n for n, v in planned.env.items() if v.source.kind != "process")
+    return frozenset(names)
 
 
 def planned_environment(plan: Plan) -> dict[str, EnvValue]:

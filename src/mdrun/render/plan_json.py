@@ -8,7 +8,7 @@ sorted by name, so the same plan always gives the same bytes.
 from __future__ import annotations
 
 from mdrun.model import BlockOptions, Origin, Plan, PlannedBlock
-from mdrun.render import Scrub, counts, scrubber, shown_variables
+from mdrun.render import Scrub, counts, runbook_names, scrubber, shown_variables
 
 SCHEMA = "mdrun.plan/1"
 
@@ -64,9 +64,13 @@ def block_dict(planned: PlannedBlock, scrub: Scrub) -> dict[str, JsonValue]:
     }
 
 
-def plan_dict(plan: Plan, show_secrets: bool = False) -> dict[str, JsonValue]:
-    """The whole plan as JSON-ready data (schema `mdrun.plan/1`)."""
+def plan_dict(
+    plan: Plan, show_secrets: bool = False, show_env: bool = False
+) -> dict[str, JsonValue]:
+    """The whole plan as JSON-ready data (schema `mdrun.plan/1`). Inherited variables are listed
+    when the runbook reads or sets them, or all of them with `show_env`."""
     scrub = scrubber(plan, show_secrets)
+    read = runbook_names(plan)
     environment: dict[str, JsonValue] = {
         row.name: {
             "value": row.value,
@@ -74,7 +78,7 @@ def plan_dict(plan: Plan, show_secrets: bool = False) -> dict[str, JsonValue]:
             "certain": row.certain,
             "redacted": row.redacted,
         }
-        for row in shown_variables(plan.initial_env, show_secrets, everything=True)
+        for row in shown_variables(plan.initial_env, show_secrets, show_env, read)
     }
     tally: dict[str, JsonValue] = {"blocks": len(plan.blocks), **counts(plan)}
     return {
@@ -86,8 +90,9 @@ def plan_dict(plan: Plan, show_secrets: bool = False) -> dict[str, JsonValue]:
     }
 
 
-def render_json(plan: Plan, show_secrets: bool = False) -> str:
+def render_json(plan: Plan, show_secrets: bool = False, show_env: bool = False) -> str:
     """The plan as indented JSON text, ending with a newline."""
     import json  # here: the text and plain renders import this module for `option_words`
 
-    return json.dumps(plan_dict(plan, show_secrets), indent=2, ensure_ascii=False) + "\n"
+    data = plan_dict(plan, show_secrets, show_env)
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

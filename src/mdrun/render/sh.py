@@ -13,6 +13,7 @@ import shlex
 
 from mdrun import exit_trap_source
 from mdrun.model import Block, Environment, Plan, PlannedBlock, format_origin
+from mdrun.redact import url_passwords
 from mdrun.render import (
     Scrub,
     counts,
@@ -155,7 +156,9 @@ def environment_lines(env: Environment, show_secrets: bool) -> list[str]:
             continue
         if not (name.isascii() and name.isidentifier()):  # a shell name
             lines.append(f"# not a shell name, left out: {_comment(name)!r}")
-        elif value.value is not None and (show_secrets or not is_secret(name)):
+        elif value.value is not None and (
+            show_secrets or (not is_secret(name) and not url_passwords(value.value))
+        ):
             lines.append(
                 f"export {name}={shlex.quote(value.value)}  # {_comment(str(value.source))}"
             )
