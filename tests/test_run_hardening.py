@@ -21,6 +21,7 @@ def mdrun(
     return subprocess.run(
         [sys.executable, "-m", "mdrun", *args], cwd=cwd, capture_output=True, text=True,
         timeout=50, check=False, env={**os.environ, "NO_COLOR": "1", **(env or {})},
+        stdin=subprocess.DEVNULL,
     )  # fmt: skip
 
 
@@ -199,3 +200,32 @@ def test_plan_json_lists_inherited_variables_only_when_read_unless_show_env(
         mdrun(tmp_path, "plan", "--format", "json", "--show-env", "rb.md", env=env).stdout
     )
     assert every["environment"]["MDRUN_TEST_OTHER"]["value"] == "x"
+
+
+def test_bash_errors_name_the_runbooks_file_and_line_and_logs_stay_raw(tmp_path: Path) -> None:
+    (tmp_path / "part.md").write_text("```bash {name=inc}\necho in\nnosuch-included\n```\n")
+    write(
+        tmp_path,
+        '# T\n\n```bash {name=b}\necho hi\nnosuch-command-x\n```\n\n--8<-- "part.md"\n',
+    )
+    p = mdrun(tmp_path, "rb.md", "--log-dir", "logs", "--keep-going")
+    assert "[b]! rb.md:5: nosuch-command-x: command not found" in p.stdout, p.stdout
+    assert "[inc]! part.md:3 (via rb.md:8): nosuch-included: command not found" in p.stdout
+    assert ".body.sh" not in p.stdout
+    assert b".body.sh: line 2: nosuch-command-x" in (tmp_path / "logs" / "b.log").read_bytes()
+
+
+def test_off_a_terminal_pty_blocks_get_a_terminal_stdin_at_end_of_input(tmp_path: Path) -> None:
+    body = 'tty >/dev/null && echo "stdin is a tty"; stty size; read -r x || echo "end of input"\n'
+    write(tmp_path, f"```bash {{name=t pty=true}}\n{body}```\n")
+    p = mdrun(tmp_path, "rb.md", "--log-dir", "logs")
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "[t] stdin is a tty" in p.stdout and "[t] 24 80" in p.stdout
+    assert "[t] end of input" in p.stdout
+
+
+def test_off_a_terminal_a_carriage_return_starts_a_new_prefixed_line(tmp_path: Path) -> None:
+    write(tmp_path, "```bash {name=p}\nprintf '1/2 stopped.\\r2/2 stopped.\\r\\n'\n```\n")
+    p = mdrun(tmp_path, "rb.md", "--log-dir", "logs")
+    assert "[p] 1/2 stopped.\n[p] 2/2 stopped.\n" in p.stdout
+    assert (tmp_path / "logs" / "p.log").read_bytes() == b"1/2 stopped.\r2/2 stopped.\r\n"

@@ -82,6 +82,7 @@ class Loop:
         """Start a block and register its output streams."""
         child = self.spawner.spawn(spec)
         out, err = self._sinks_for(spec.name)
+        out.names = err.names = child.names
         for fd, is_err in child.streams:
             self.readers[fd] = (err if is_err else out, child)
             self.epoll.register(fd, select.EPOLLIN)

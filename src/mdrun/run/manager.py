@@ -75,7 +75,13 @@ class Manager(RunState):
         cwd = os.path.join(self.shell.cwd, opts.cwd) if opts.cwd else self.shell.cwd
         pty = opts.pty or self.policy.pty
         script, guard = block_script(block), block_guard(block)
-        spec = ChildSpec(block.name, script, self.shell.env, cwd, pty, keep_state, guard)
+        # Bash's messages name the runbook's lines where the script is the body as written.
+        origins = block.line_origins if script == block.body else ()
+        spec = ChildSpec(
+            block.name, script, self.shell.env, cwd, pty, keep_state, guard,
+            origins=tuple(format_origin(o) for o in origins),
+            origin=format_origin(block.origin), interactive=not opts.is_async,
+        )  # fmt: skip
         record.start, record.end, record.exit_code, record.signal = time.time(), None, None, None
         record.status = "running"
         try:

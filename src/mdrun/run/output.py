@@ -12,6 +12,8 @@ import errno
 import os
 from collections.abc import Callable
 
+from mdrun.run.terminal import NEEDS_CARE, RESET, SourceNames, clean, has_colour, visible_width
+
 _COLOURS = (36, 33, 32, 35, 34, 96, 93, 92, 95, 94)
 _RESET = b"\x1b[0m"
 
@@ -31,10 +33,17 @@ def prefixes(name: str, index: int, colour: bool) -> tuple[bytes, bytes]:
 
 
 class ConsoleOut:
-    """The console: output bytes batched per loop iteration, one `os.write` per flush."""
+    """The console: output bytes batched per loop iteration, one `os.write` per flush.
+
+    With a status area below the output (`before_flush`/`after_flush`), a partial line stays
+    a partial line: it is drawn above the area, and taken up again (redrawn from its start)
+    when more of it comes, so that `printf 'Downloading… '; …; echo done` is one line here too.
+    """
 
     def __init__(self, fd: int = 1) -> None:
         self.fd = fd
+        self.tty = os.isatty(fd)
+        """A terminal: a carriage return redraws the line after the prefix (else a new line)."""
         self.parts: list[bytes] = []
         """Queued output; `Sink.show` appends to it directly (the per-chunk path)."""
         self.owner: Sink | None = None
@@ -43,6 +52,11 @@ class ConsoleOut:
         """Set when writing failed (closed pipe): output then goes to the logs only."""
         self.before_flush: Callable[[], bytes] | None = None
         self.after_flush: Callable[[], bytes] | None = None
+        self.width: Callable[[], int] = lambda: 80
+        """Terminal columns: a partial line wider than this is ended before the area."""
+        self._tail = b""
+        """The current partial line as shown, from its start (or its last carriage return)."""
+        self._tail_above_area = False
 
     def write(self, sink: Sink | None, data: bytes, ends_line: bool) -> None:
         """Queue `data` from `sink` (None: mdrun itself), ending a foreign partial line first."""
@@ -64,16 +78,38 @@ class ConsoleOut:
 
     def flush(self) -> None:
         """Write everything queued."""
-        if not self.parts:
+        if self.parts:
+            self.refresh()
+
+    def refresh(self) -> None:
+        """Write what is queued and redraw the status area, even when nothing is queued."""
+        if self.before_flush is None:
+            data = b"".join(self.parts)
+            self.parts.clear()
+            self._write(data)
             return
-        if self.before_flush is not None:
-            self.parts.insert(0, self.before_flush())
-        if self.after_flush is not None:
-            self.break_line()
-            self.parts.append(self.after_flush())
+        head = self.before_flush()
+        if head and self._tail_above_area:
+            head += b"\x1b[1F\x1b[K" + self._tail  # back onto the partial line
+        self._tail_above_area = False
+        if self.owner is not None and visible_width(self._tail_after()) >= self.width():
+            self.break_line()  # it wraps: redrawing it would need to know how
         data = b"".join(self.parts)
         self.parts.clear()
-        if not self.broken:
+        self._tail = self._tail_after(data) if self.owner is not None else b""
+        area = self.after_flush() if self.after_flush is not None else b""
+        if area and self.owner is not None:
+            data += b"\n"
+            self._tail_above_area = True
+        self._write(head + data + area)
+
+    def _tail_after(self, data: bytes | None = None) -> bytes:
+        data = b"".join(self.parts) if data is None else data
+        cut = max(data.rfind(b"\n"), data.rfind(b"\r"))
+        return data[cut + 1 :] if cut >= 0 else self._tail + data
+
+    def _write(self, data: bytes) -> None:
+        if not self.broken and data:
             self._write_all(data)
 
     def _write_all(self, data: bytes) -> None:
@@ -137,7 +173,7 @@ class BlockLog:
 
 
 class Sink:
-    """One output stream of one block: log it raw, show it prefixed."""
+    """One output stream of one block: log it raw, show it prefixed (see `run.terminal`)."""
 
     def __init__(self, log: BlockLog, console: ConsoleOut, prefix: bytes) -> None:
         self.log = log
@@ -145,9 +181,14 @@ class Sink:
         self.prefix = prefix
         self.at_line_start = True
         self._sep = b"\n" + prefix
+        self._redraw = (b"\r" if console.tty else b"\n") + prefix
         self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
         self._pending = False
         """The decoder holds the start of a character split across chunks."""
+        self._held = b""
+        """An escape sequence or carriage return cut by the end of the last chunk."""
+        self.names: SourceNames | None = None
+        """Rewrites bash's temp-file locations into the runbook's (set per start)."""
         self.watchers: list[Callable[[Sink, bytes], None]] = []
         """Called with each raw chunk (ready= regexes); removed by their owners when done."""
 
@@ -164,13 +205,23 @@ class Sink:
         if self._pending or not chunk.isascii():
             chunk = self._decoder.decode(chunk).encode()
             self._pending = bool(self._decoder.getstate()[0])
-            if not chunk:
-                return  # an incomplete character: wait for the rest
+        if self._held or NEEDS_CARE.search(chunk):
+            chunk, self._held = clean(self._held + chunk)
+            if has_colour(chunk):
+                chunk = chunk.replace(b"\n", RESET + b"\n")  # a colour ends with its line
+        if self.names is not None:
+            chunk = self.names(chunk)
+        if chunk:
+            self._queue(chunk)
+
+    def _queue(self, chunk: bytes) -> None:
         console = self.console
         if console.owner is not None and console.owner is not self:
             console.break_line()
         ends = chunk.endswith(b"\n")
         out = (chunk[:-1] if ends else chunk).replace(b"\n", self._sep)
+        if b"\r" in out:
+            out = out.replace(b"\r", self._redraw)
         if self.at_line_start:
             out = self.prefix + out
         if ends:
@@ -184,6 +235,7 @@ class Sink:
     def finish(self) -> None:
         """End of file: flush a pending partial character and end a partial line."""
         rest = self._decoder.decode(b"", final=True).encode()
+        self._held = b""  # an escape never finished, a last carriage return: nothing to show
         if rest:
             self.show(rest)
         if self.console.owner is self:

@@ -11,6 +11,7 @@ import contextlib
 import ctypes
 import fcntl
 import os
+import struct
 import subprocess
 import sys
 import termios
@@ -18,6 +19,7 @@ from collections.abc import Callable, Mapping
 from typing import NamedTuple
 
 from mdrun.run.handoff import ShellState, read_state, wrapper_script
+from mdrun.run.terminal import SourceNames
 from mdrun.run.watchdog import RUN_ID_VAR
 
 LOG_DIR_VAR = "MDRUN_RUN_LOG_DIR"
@@ -45,12 +47,18 @@ class ChildSpec(NamedTuple):
     """Dump the shell state at exit (sync blocks) for `Child.shell_state`."""
     when: str | None = None
     """The block's `when=` condition, checked in the block's own shell before its body."""
+    origins: tuple[str, ...] = ()
+    """Where each line of `body` comes from (`rb.md:12`): bash's messages are shown so."""
+    origin: str = ""
+    """Where the fence is: for messages about the wrapper's own lines (`when=`)."""
+    interactive: bool = False
+    """May read the terminal mdrun was started on (sync blocks), when there is one."""
 
 
 class Child:
     """A started block: its process, its group and the fds its output arrives on."""
 
-    __slots__ = ("pid", "popen", "skip_path", "state_path", "streams", "temp_files")
+    __slots__ = ("names", "pid", "popen", "skip_path", "state_path", "streams", "temp_files")
 
     def __init__(
         self,
@@ -60,6 +68,7 @@ class Child:
         state_path: str | None = None,
         temp_files: list[str] | None = None,
         skip_path: str | None = None,
+        names: SourceNames | None = None,
     ) -> None:
         self.pid = pid
         """Process id; also the process group and session id."""
@@ -73,6 +82,8 @@ class Child:
         """Files to remove when the block is done."""
         self.skip_path = skip_path
         """Created by the wrapper when `when=` was false at run time."""
+        self.names = names
+        """Turns this start's temp file names in bash's messages into the runbook's locations."""
 
     def skipped(self) -> bool:
         """Whether the block's `when=` condition was false, so its body never ran."""
@@ -114,7 +125,10 @@ class Spawner:
         run_id: str,
         on_group: Callable[[int], None],
         log_dir: str | None = None,
+        terminal_input: bool = False,
     ) -> None:
+        self.terminal_input = terminal_input
+        """Sync blocks read mdrun's standard input (a terminal, a person at it)."""
         self._temp_dir = temp_dir
         self._run_id = run_id
         self._on_group = on_group
@@ -136,14 +150,12 @@ class Spawner:
         env.setdefault("MDRUN_PYTHON", sys.executable)
         if self._log_dir:  # where a block may keep files beside its log (a Ray job's job.json)
             env[LOG_DIR_VAR] = self._log_dir
-        if spec.pty:
-            streams, child_fds = _pty_fds()
-        else:
-            streams, child_fds = _pipe_fds()
+        streams, child_fds = _pty_fds() if spec.pty else _pipe_fds()
+        stdin = self._stdin(spec, child_fds[0])
         try:
             popen = subprocess.Popen(
                 ["bash", script_path],
-                stdin=subprocess.DEVNULL,
+                stdin=stdin,
                 stdout=child_fds[0],
                 stderr=child_fds[1],
                 cwd=spec.cwd,
@@ -157,9 +169,19 @@ class Spawner:
         finally:
             for fd in set(child_fds):
                 os.close(fd)
+        if spec.pty and stdin != 0:
+            os.write(streams[0][0], b"\x04")  # end of input, as /dev/null gives it
         self._on_group(popen.pid)
         temp = [body_path, script_path] + [p for p in (state_path, skip_path) if p]
-        return Child(popen.pid, streams, popen, state_path, temp, skip_path)
+        names = SourceNames(body_path, spec.origins, script_path, spec.origin)
+        return Child(popen.pid, streams, popen, state_path, temp, skip_path, names)
+
+    def _stdin(self, spec: ChildSpec, output: int) -> int:
+        """What the block reads: the terminal mdrun runs on, for a sync block when there is one
+        (as make and just do); else the block's pseudo-terminal with `pty=true`; else nothing."""
+        if spec.interactive and self.terminal_input:
+            return 0
+        return output if spec.pty else subprocess.DEVNULL
 
 
 def _pipe_fds() -> tuple[list[tuple[int, bool]], tuple[int, int]]:
@@ -176,9 +198,22 @@ def _pty_fds() -> tuple[list[tuple[int, bool]], tuple[int, int]]:
     master, slave = os.openpty()
     attrs = termios.tcgetattr(slave)
     attrs[1] &= ~termios.OPOST  # no "\n" → "\r\n": the log stays what the program wrote
+    attrs[3] &= ~termios.ECHO  # nobody types here: nothing to echo into the log
     termios.tcsetattr(slave, termios.TCSANOW, attrs)
+    rows, columns = _terminal_size()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
     os.set_blocking(master, False)
     return [(master, False)], (slave, slave)
+
+
+def _terminal_size() -> tuple[int, int]:
+    """Rows and columns for a block's pseudo-terminal: mdrun's own terminal's, else 24x80."""
+    for fd in (1, 0, 2):
+        with contextlib.suppress(OSError):
+            size = os.get_terminal_size(fd)
+            if size.lines and size.columns:
+                return size.lines, size.columns
+    return 24, 80
 
 
 def _write_private(path: str, text: str) -> None:

@@ -19,7 +19,7 @@ from typing import NamedTuple
 from mdrun.errors import UsageError
 from mdrun.model import Plan
 from mdrun.redact import secret_values
-from mdrun.run.live import LiveArea, print_summary
+from mdrun.run.live import LiveArea, print_summary, terminal_size
 from mdrun.run.loop import Loop
 from mdrun.run.manager import Manager
 from mdrun.run.manifest import BlockRecord, write_manifest
@@ -112,6 +112,13 @@ class ConsoleUI:
                 os.write(2, f"mdrun: {text}\n".encode(errors="replace"))
 
 
+def _on_a_terminal(fd: int) -> bool:
+    try:
+        return os.isatty(fd)
+    except OSError:
+        return False
+
+
 def _same_file(a: int, b: int) -> bool:
     """Whether two fds lead to the same file (`>out 2>&1`): a message is then written once."""
     try:
@@ -195,7 +202,9 @@ def _run(
         log_errors.append(f"cannot write {log.path}: {exc.strerror}")
         ui.error(f"cannot write {log.path}: {exc.strerror}; the console keeps the output")
 
-    spawner = Spawner(temp_dir, run_id, killer.add_group, log_dir)
+    spawner = Spawner(
+        temp_dir, run_id, killer.add_group, log_dir, terminal_input=_on_a_terminal(0)
+    )
     loop = Loop(log_dir, console, spawner, colour, on_log_error)
     loop.others[watchdog.process.pid] = watchdog.process
     secrets: tuple[str, ...] = (
@@ -267,9 +276,10 @@ def _attach_live(
     area = LiveArea(lambda: manager.records.values(), loop.logs, secrets, colour, console.fd)
     console.before_flush, console.after_flush = area.erase, area.draw
 
+    console.width = lambda: terminal_size(console.fd)[0]
+
     def redraw() -> None:
         _update(manager.records.values(), loop)
-        console.write(None, b"", True)
-        console.flush()
+        console.refresh()  # the area only: a partial line above it stays partial
 
     loop.periodic.append(redraw)

@@ -1,0 +1,80 @@
+"""What block output may do to the console: colours yes, screen control no; logs keep it all.
+
+A block's bytes reach its log file untouched. On the console they are shown so that they
+cannot redraw what mdrun shows: colour (SGR) sequences are kept, every other escape sequence
+(clearing the screen, moving the cursor, setting the title) and other control characters are
+dropped, a carriage return starts the line again after the block's prefix (on a terminal; in
+a file it starts a new prefixed line), and bash's own error messages name the runbook's
+`file:line` instead of the temp file the body ran from.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+
+NEEDS_CARE = re.compile(rb"[\x00-\x08\x0b-\x1f\x7f]|\xc2[\x80-\x9f]")
+"""Bytes that make a chunk take the careful path (anything but text, tab and newline)."""
+_CONTROLS = re.compile(
+    rb"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[ -/]*[0-~])"
+    rb"|\x1b|\xc2[\x80-\x9f]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+)
+_SGR = re.compile(rb"\x1b\[[0-9;:]*m")
+_UNFINISHED = re.compile(rb"(?:\x1b(?:\[[0-?]*[ -/]*|\][^\x07\x1b]*|[ -/]*)|\r)\Z")
+"""An escape sequence cut by the end of a chunk, or a final carriage return (a `\\r\\n` may be
+split): held until the next chunk."""
+_HOLD_AT_MOST = 256
+RESET = b"\x1b[0m"
+
+
+def _keep_colour(match: re.Match[bytes]) -> bytes:
+    text = match.group()
+    return text if _SGR.fullmatch(text) else b""
+
+
+def clean(data: bytes) -> tuple[bytes, bytes]:
+    """`data` without controls other than colours, tab, newline and lone carriage returns
+    (`\\r\\n` becomes `\\n`), and the unfinished tail to prepend to the next chunk."""
+    held = b""
+    tail = _UNFINISHED.search(data)
+    if tail is not None:
+        held, data = data[tail.start() :], data[: tail.start()]
+        if len(held) > _HOLD_AT_MOST:
+            held = b""  # not a sequence anyone would finish: drop it
+    data = _CONTROLS.sub(_keep_colour, data.replace(b"\r\n", b"\n"))
+    return data, held
+
+
+def has_colour(data: bytes) -> bool:
+    """Whether `data` (already cleaned) sets a colour."""
+    return b"\x1b[" in data
+
+
+def visible_width(data: bytes) -> int:
+    """Terminal columns `data` takes: colours take none, wide characters two."""
+    text = _SGR.sub(b"", data).decode(errors="replace")
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+class SourceNames:
+    """Rewrites `TEMPFILE: line N:` in bash's messages into the runbook's `file:line:`."""
+
+    def __init__(self, body_path: str, origins: Sequence[str], script_path: str, fence: str):
+        self._body, self._script = body_path.encode(), script_path.encode()
+        self._origins, self._fence = origins, fence
+        names = re.escape(self._body) + b"|" + re.escape(self._script)
+        self._pattern = re.compile(b"(" + names + rb"): line ([0-9]+):")
+
+    def __call__(self, data: bytes) -> bytes:
+        """`data` with every temp-file location replaced (a cheap test first: usually none)."""
+        if b".sh: line " not in data:
+            return data
+        return self._pattern.sub(self._origin, data)
+
+    def _origin(self, match: re.Match[bytes]) -> bytes:
+        line = int(match.group(2))
+        where = self._fence
+        if match.group(1) == self._body and 0 < line <= len(self._origins):
+            where = self._origins[line - 1]
+        return where.encode(errors="replace") + b":"
