@@ -1,24 +1,21 @@
 """The text render: golden files on the seed-shaped runbook, colour rules, redaction.
 
-The golden files hold the plain render (what a pipe or NO_COLOR gets); the rich render, used on a
-colour terminal, is checked against it: same text wherever rich has no line to wrap.
+The golden files hold the plain output (what a pipe or NO_COLOR gets); the styled output, used on
+a colour terminal, is checked against it: the same text wherever it has no line to wrap.
 """
 
 from __future__ import annotations
 
-import io
 import os
 import re
 import subprocess
 import sys
 
 import pytest
-from rich.console import Console
 
 from mdrun.model import Document, Plan, PlannedBlock, Runbook, Verdict
 from mdrun.render import render_plan
-from mdrun.render.plain import render_plain
-from mdrun.render.text import print_plan, render_text
+from mdrun.render.text import render_text
 from tests.conftest import make_block
 from tests.render_golden import REPO, SEEDLIKE, SITUATIONS, assert_golden, seedlike_plan
 from tests.render_plans import SECRET, loc, sample_plan
@@ -29,10 +26,12 @@ def _plain(plan: Plan) -> str:
 
 
 def _rich(plan: Plan, width: int) -> str:
-    console = Console(record=True, width=width, color_system=None, file=io.StringIO())
-    print_plan(plan, console)
-    # Trailing blanks are rich's padding: dropped as the plain render drops them.
-    return "\n".join(line.rstrip() for line in console.export_text().split("\n"))
+    """The styled output with its styles taken out again."""
+    return re.sub(r"\x1b\[[0-9;]*m", "", render_text(plan, color=True, width=width))
+
+
+def render_plain(plan: Plan) -> str:
+    return render_text(plan, color=False)
 
 
 @pytest.mark.parametrize("situation", sorted(SITUATIONS))
@@ -144,3 +143,39 @@ def test_control_characters_cannot_redraw_the_review(color: bool) -> None:
     shown = re.sub(r"\x1b\[[0-9;]*m", "", text)  # the render's own colours, if any
     assert "\r" not in shown and "\x1b" not in shown
     assert "rm -rf ~\\x0d\\x1b[2Kecho safe" in shown
+
+
+def _styled_lines(plan: Plan, width: int) -> list[str]:
+    return _rich(plan, width).splitlines()
+
+
+def test_at_80_columns_lines_wrap_at_spaces_with_a_continuation_mark(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    plan = seedlike_plan(monkeypatch, SITUATIONS["logs-set-gpus-2"])
+    lines = _styled_lines(plan, 80)
+    assert max(len(line) for line in lines) <= 80
+    marked = [i for i, line in enumerate(lines) if line.lstrip().startswith("↪ ")]
+    assert marked  # the seed's long kubectl lines do wrap
+    plain = render_plain(plan)
+    for i in marked:  # broken at a space (taken out), else after punctuation, never mid-word
+        before, after = lines[i - 1].lstrip(), lines[i].lstrip()[2:]
+        if lines[i - 2].lstrip().startswith("↪ "):
+            continue  # a third piece: its start is checked with the piece before
+        if f"{before} {after}" not in plain:
+            assert f"{before}{after}" in plain and before[-1] in ",/|;=:", (before, after)
+
+
+def test_skipped_bodies_are_dimmed_not_highlighted(monkeypatch: pytest.MonkeyPatch) -> None:
+    plan = seedlike_plan(monkeypatch, SITUATIONS["logs-set-gpus-0"])
+    text = render_text(plan, color=True, width=300)
+    skipped = text[text.index("stream-pod-resource-usage") : text.index("  2  ")]
+    body = [line for line in skipped.splitlines() if line.startswith(" " * 7)]
+    assert body and all(line.strip().startswith("\x1b[2m") for line in body)
+    assert all(set(re.findall(r"\x1b\[([0-9;]*)m", line)) <= {"2", "0"} for line in body)
+    ran = text[text.index("capture-the-job-definition") :]
+    assert "\x1b[1;34mif" in ran  # a block that runs is highlighted
+
+
+def test_one_block_is_one_block() -> None:
+    assert "1 block, 1 run" in render_text(_plan_with_body("echo\n"), color=False)

@@ -74,3 +74,24 @@ def test_control_characters_cannot_redraw_the_screen_and_logs_stay_exact(
         b"before\n\x1b[2J\x1b[H\x1b]0;title\x07\x1b[31mred\x1b[0m\n10%\r50%\r100%\n"
         b"bell\x07 back\x08space\n"
     )
+
+
+def test_summary_in_run_order_fits_a_narrow_terminal_and_the_panel_drops_skipped(
+    tmp_path: Path,
+) -> None:
+    text = (
+        "```bash {name=tidy finally=true}\necho tidy\n```\n\n"
+        "```bash {name=never async=true when='[ -n \"$NOPE_UNSET_X\" ]'}\nsleep 30\n```\n\n"
+        "```bash {name=srv async=true}\necho up; sleep 30\n```\n\n"
+        "```bash {name=work}\nsleep 0.8; echo worked\n```\n"
+    )
+    code, out, shown = _mdrun_on_terminal(tmp_path, text, size=(24, 40))
+    assert code == 0, out
+    panel = [line for line in shown if line.startswith("●")]
+    assert not any("never" in line for line in panel)
+    assert b"\xe2\x97\x8f never" not in out  # never drawn at any moment
+    table = shown[next(i for i, line in enumerate(shown) if "mdrun summary" in line) :]
+    assert all(len(line) <= 40 for line in table), table
+    rows = [line.split()[1] for line in table if line.startswith("│") and "block" not in line]
+    names = [n for n in rows if n in ("tidy", "never", "srv", "work")]
+    assert names == ["never", "srv", "work", "tidy"], table

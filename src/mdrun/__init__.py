@@ -19,3 +19,8 @@ def exit_trap_source() -> str:
     its state on (`exit_trap.bash`): shared by `mdrun run` and the `sh` render."""
     with open(os.path.join(os.path.dirname(__file__), "exit_trap.bash"), encoding="utf-8") as f:
         return f.read()
+
+
+def plural(count: int, noun: str) -> str:
+    """`1 block`, `2 blocks`: counts as a person writes them."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"

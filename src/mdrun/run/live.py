@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from mdrun import plural
 from mdrun.redact import scrub
 from mdrun.run.manifest import BlockRecord
 from mdrun.run.output import BlockLog
@@ -126,31 +127,31 @@ def print_summary(records: Iterable[BlockRecord], fd: int, colour: bool) -> None
     """The table at the end, blocks in the order the run reached them: block, mode, status (with
     restarts), exit code, duration, lines; the log directory once below it."""
     ordered = sorted(records, key=lambda r: (r.turn is None, r.turn or 0))
+    width = terminal_size(fd, 120)[0]
+    narrow = width < 72  # mode, time and lines go: names and statuses need the room
     table = Table(title="mdrun summary", title_justify="left")
-    for column in ("block", "mode", "status", "exit", "time", "lines"):
-        table.add_column(column, justify="right" if column in ("exit", "lines") else "left")
+    longest = max((len(r.name) for r in ordered), default=5)
+    table.add_column("block", no_wrap=True, min_width=min(longest, width // 3))
+    columns = ("status", "exit") if narrow else ("mode", "status", "exit", "time", "lines")
+    for column in columns:
+        right = column in ("exit", "lines")
+        table.add_column(column, justify="right" if right else "left", ratio=column == "status")
     for r in ordered:
         code = r.signal or ("" if r.exit_code is None else str(r.exit_code))
         status = f"{r.status}: {r.reason}" if r.reason else r.status
         if r.restarts:
             status += f" ({plural(r.restarts, 'restart')})"
-        table.add_row(
-            r.name,
-            r.mode,
-            Text(status, style=_STYLES.get(r.status, "")),
-            code,
-            _duration(r),
-            str(r.lines) if r.log else "",
-        )
+        shown = Text(status, style=_STYLES.get(r.status, ""))
+        if narrow:
+            shown.append(f" {_duration(r)}" if r.duration is not None else "", style="dim")
+            table.add_row(r.name, shown, code)
+        else:
+            lines = str(r.lines) if r.log else ""
+            table.add_row(r.name, r.mode, shown, code, _duration(r), lines)
     out = io.StringIO()
-    console = _console(out, colour, terminal_size(fd, 120)[0])
+    console = _console(out, colour, width)
     console.print(table)
     logs = {os.path.dirname(r.log) for r in ordered if r.log}
     if logs:
         console.print(Text(f"logs: {', '.join(sorted(logs))}/<block>.log", style="dim"))
     os.write(fd, out.getvalue().encode())
-
-
-def plural(count: int, noun: str) -> str:
-    """`1 line`, `2 lines`."""
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
