@@ -229,3 +229,29 @@ def test_off_a_terminal_a_carriage_return_starts_a_new_prefixed_line(tmp_path: P
     p = mdrun(tmp_path, "rb.md", "--log-dir", "logs")
     assert "[p] 1/2 stopped.\n[p] 2/2 stopped.\n" in p.stdout
     assert (tmp_path / "logs" / "p.log").read_bytes() == b"1/2 stopped.\r2/2 stopped.\r\n"
+
+
+def test_a_runbook_without_shell_blocks_is_not_a_silent_success(tmp_path: Path) -> None:
+    write(tmp_path, "# Deploy\n\n```Bash\necho never\n```\n\n```console\n$ ls\n```\n")
+    p = mdrun(tmp_path, "rb.md", "--log-dir", "logs")
+    assert p.returncode == 2
+    assert p.stderr == (
+        "mdrun: rb.md: no shell blocks to run (fences are ```shell, ```sh or ```bash;"
+        " not run: ```Bash at rb.md:3)\n"
+    )
+
+
+@pytest.mark.parametrize("command", [["plan"], ["list"], ["run", "--log-dir", "logs"]])
+def test_dash_reads_the_runbook_from_standard_input(tmp_path: Path, command: list[str]) -> None:
+    (tmp_path / "part.md").write_text("```bash {name=inc}\necho included\n```\n")
+    text = '# T\n\n```bash {name=one}\necho from-stdin\n```\n\n--8<-- "part.md"\n'
+    p = subprocess.run(
+        [sys.executable, "-m", "mdrun", command[0], "-", *command[1:]], cwd=tmp_path,
+        input=text, capture_output=True, text=True, timeout=50, check=False,
+        env={**os.environ, "NO_COLOR": "1"},
+    )  # fmt: skip
+    assert p.returncode == 0, p.stderr
+    if command[0] == "run":
+        assert "[one] from-stdin" in p.stdout and "[inc] included" in p.stdout
+    else:
+        assert "<stdin>:3" in p.stdout and "part.md:1" in p.stdout

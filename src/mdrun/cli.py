@@ -220,7 +220,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         return _run_on_ray(args)
     if args.detach:
         raise UsageError("--detach needs --ray ADDRESS")
+    from mdrun.blocks.extract import nothing_to_run
     from mdrun.run.supervisor import RunOptions, run_plan
+
+    plan = _plan(args)
+    if not plan.blocks:
+        raise nothing_to_run(plan.runbook)
 
     options = RunOptions(
         log_dir=args.log_dir or os.environ.get("MDRUN_LOG_DIR"),
@@ -229,7 +234,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         keep_going=args.keep_going,
         show_secrets=args.show_secrets,
     )
-    return run_plan(_plan(args), options)
+    return run_plan(plan, options)
 
 
 def _run_on_ray(args: argparse.Namespace) -> int:

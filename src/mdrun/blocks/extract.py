@@ -13,13 +13,13 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from mdrun.blocks.attributes import parse_info
+from mdrun.blocks.attributes import LANGUAGES, parse_info
 from mdrun.blocks.fences import Fence, fences
 from mdrun.blocks.frontmatter import apply_rules, split_head
 from mdrun.blocks.script import with_script
 from mdrun.errors import BlockError
 from mdrun.load.loader import load_document
-from mdrun.model import Block, Document, ImportSite, LoadOptions, Origin, Runbook
+from mdrun.model import Block, Document, ImportSite, LoadOptions, Origin, Runbook, format_origin
 
 __all__ = ["extract_blocks", "parse_info", "slugify"]
 
@@ -167,3 +167,17 @@ def extract_blocks(document: Document) -> Runbook:
 def load_runbook(path: str, options: LoadOptions) -> Runbook:
     """`load.loader.load_document`, then the shell blocks of the expanded text."""
     return extract_blocks(load_document(path, options))
+
+
+def nothing_to_run(runbook: Runbook) -> BlockError:
+    """The error for a runbook without shell blocks, naming fences that look like shell but are
+    not run (```` ```Bash ````: the language is matched exactly, in lower case)."""
+    near = [
+        f"```{f.info.split()[0]} at {format_origin(_origin_at(runbook.document, f.start))}"
+        for f in fences(runbook.document.text)
+        if f.info and f.info.split()[0].split(".")[0].lower() in LANGUAGES
+    ]
+    hint = f"; not run: {', '.join(near)}" if near else ""
+    return BlockError(
+        f"{runbook.path}: no shell blocks to run (fences are ```shell, ```sh or ```bash{hint})"
+    )

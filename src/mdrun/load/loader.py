@@ -6,6 +6,7 @@ This and `mdrun.load.sources` are the only modules that read runbook files.
 from __future__ import annotations
 
 import os
+import sys
 from urllib.parse import urljoin
 
 from mdrun.errors import IncludeError, UsageError
@@ -13,7 +14,7 @@ from mdrun.load.frontmatter import NONE, Frontmatter, Import, split_frontmatter
 from mdrun.load.guidebooks import find_guidebook
 from mdrun.load.includes import Expander
 from mdrun.load.origins import Origins
-from mdrun.load.sources import Source, decode, display_path
+from mdrun.load.sources import STDIN, Source, decode, display_path
 from mdrun.load.urls import fetch
 from mdrun.model import Document, ImportSite, LoadOptions, Origin, SourceLocation
 
@@ -42,8 +43,11 @@ def load_document(path: str, options: LoadOptions) -> Document:
 def _read(path: str, shown: str, chain: Origin) -> str:
     where = chain[-1] if chain else None
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        if path == STDIN and not chain:
+            data = sys.stdin.buffer.read()  # `mdrun plan -`: includes resolve from here
+        else:
+            with open(path, "rb") as handle:
+                data = handle.read()
     except IsADirectoryError:
         raise IncludeError(f"{shown} is a directory, not a runbook", where, chain[:-1]) from None
     except OSError as exc:

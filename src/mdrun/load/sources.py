@@ -12,8 +12,14 @@ from mdrun.errors import IncludeError
 from mdrun.model import Origin, SourceLocation
 
 
+STDIN = "-"
+"""The runbook path that means standard input."""
+
+
 def display_path(path: str, cwd: str | None = None) -> str:
     """`path` relative to the working directory when it is below it, else absolute."""
+    if path == STDIN:
+        return "<stdin>"
     full = os.path.abspath(path)
     here = cwd or os.getcwd()
     if full == here:
