@@ -47,3 +47,27 @@ def test_stream_consumer_run_is_fully_decided() -> None:
     plan = verdicts("STREAMCONSUMER_LOGS=/tmp/consumer/", "NUM_GPUS=1")
     assert (plan["logs-console"], plan["logs-to-file"]) == ("skip", "run")
     assert plan["gpu-utilization"] == "run"
+
+
+def test_the_demos_stop_ray_keeps_rays_summary_and_drops_its_vinfo_lines(tmp_path: Path) -> None:
+    """Ray writes a tab (or a space) before VINFO; the cleanup's filter must drop both."""
+    from mdrun.blocks.extract import load_runbook
+    from mdrun.model import LoadOptions
+
+    runbook = load_runbook(str(ROOT / "runbooks" / "demo-local-ray.md"), LoadOptions())
+    stop = next(b for b in runbook.blocks if b.name == "stop-ray")
+    (tmp_path / "bin").mkdir()
+    fake = tmp_path / "bin" / "ray"
+    fake.write_text(
+        "#!/bin/sh\n"
+        "printf '2026-12-01 10:00:00,000\\tVINFO scripts.py:1 -- Send termination request to"
+        ' `ray::IDLE "" "" ""` (signal = SIGTERM)\\n\' >&2\n'
+        "printf '2026-12-01 10:00:00,000 VINFO scripts.py:2 -- /usr/bin/raylet --x\\n'\n"
+        "printf 'Stopped all 5 Ray processes.\\n'\n"
+    )
+    fake.chmod(0o755)
+    env = {"PATH": f"{tmp_path / 'bin'}:{os.environ['PATH']}", "RAY_DEMO_TMP": str(tmp_path / "t")}
+    out = subprocess.run(
+        ["bash", "-e", "-c", stop.body], env=env, capture_output=True, text=True, check=True
+    )
+    assert out.stdout == "Stopped all 5 Ray processes.\n" and out.stderr == ""
