@@ -217,12 +217,14 @@ class Manager(RunState):
         self.exit_code = self.exit_code or 128 + sig
         if self.phase == "cleanup":
             self._interrupt_cleanup(name)
-        elif self.interrupts == 1 and self.phase == "main":
+        elif self.phase == "main":
             self.ui.message(
                 f"received {name}: stopping (again to kill at once); cleanup blocks still run"
             )
             self.begin_stop()
         else:
+            still = "; cleanup blocks still run" if self.cleanups else ""
+            self.ui.message(f"received {name}: killing what is left{still}")
             self.hurry()
 
     def _interrupt_cleanup(self, name: str) -> None:
