@@ -149,6 +149,14 @@ def quoted(value: str) -> str:
     return f"'{value}'" if '"' in value else f'"{value}"'
 
 
+def _compiles(pattern: str) -> bool:
+    try:
+        re.compile(pattern)
+    except re.error:
+        return False
+    return True
+
+
 @settings(max_examples=150, deadline=None)
 @given(
     is_async=st.booleans(),
@@ -156,7 +164,7 @@ def quoted(value: str) -> str:
     timeout=st.none() | st.integers(1, 10_000),
     cwd=st.none() | VALUE,
     when=st.none() | VALUE,
-    ready=st.none() | VALUE,
+    ready=st.none() | VALUE.filter(_compiles),  # a ready= regex must compile
 )
 def test_parse_info_round_trips_quoted_values(
     is_async: bool,
