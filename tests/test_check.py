@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -193,10 +194,7 @@ def test_shellcheck_runs_side_by_side_and_keeps_each_block_apart(tmp_path: Path)
 def test_check_says_once_on_stderr_that_shellcheck_is_missing(tmp_path: Path) -> None:
     (tmp_path / "rb.md").write_text("# x\n\n```bash\necho $X\n```\n")
     (tmp_path / "bin").mkdir()  # a PATH without shellcheck, whatever this machine has
-    p = subprocess.run(
-        [sys.executable, "-m", "mdrun", "check", "rb.md"], cwd=tmp_path, capture_output=True,
-        text=True, timeout=60, check=False, env={**os.environ, "PATH": str(tmp_path / "bin")},
-    )  # fmt: skip
+    p = run_mdrun("check", "rb.md", cwd=tmp_path, env={**os.environ, "PATH": str(tmp_path / "bin")})
     assert p.returncode == 0, p.stderr
     assert p.stdout == ""
     assert p.stderr.count("shellcheck is not installed") == 1

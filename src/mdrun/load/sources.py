@@ -11,7 +11,6 @@ from typing import NamedTuple
 from mdrun.errors import IncludeError
 from mdrun.model import Origin, SourceLocation
 
-
 STDIN = "-"
 """The runbook path that means standard input."""
 

@@ -8,7 +8,6 @@ messages. Unit tests replay scripted histories with fakes; `supervisor.Loop` dri
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import signal
 import time
@@ -100,7 +99,7 @@ class Manager(RunState):
         try:
             return self.io.spawn(spec)
         except FileNotFoundError as exc:
-            moved = dataclasses.replace(spec, cwd=self.start_cwd)
+            moved = spec._replace(cwd=self.start_cwd)
             if not planned.block.options.cleanup or exc.filename != spec.cwd or moved == spec:
                 raise
         self.ui.message(
