@@ -11,25 +11,22 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import run_mdrun, write_tree
+
 pytestmark = pytest.mark.timeout(60)
 
 
 def mdrun(
     cwd: Path, *args: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """`mdrun ARGS` in `cwd`, NO_COLOR, output captured."""
-    return subprocess.run(
-        [sys.executable, "-m", "mdrun", *args], cwd=cwd, capture_output=True, text=True,
-        timeout=50, check=False, env={**os.environ, "NO_COLOR": "1", **(env or {})},
-        stdin=subprocess.DEVNULL,
-    )  # fmt: skip
+    """`mdrun ARGS` in `cwd`, NO_COLOR and `env` on top of this environment, no terminal input."""
+    environ = {**os.environ, "NO_COLOR": "1", **(env or {})}
+    return run_mdrun(*args, cwd=cwd, env=environ, timeout=50, stdin=subprocess.DEVNULL)
 
 
-def write(root: Path, text: str, name: str = "rb.md") -> Path:
-    """A runbook file in `root`."""
-    path = root / name
-    path.write_text(text)
-    return path
+def write(root: Path, text: str) -> Path:
+    """The runbook `rb.md` in `root`."""
+    return write_tree(root, {"rb.md": text})
 
 
 def test_a_second_run_into_the_same_log_directory_is_refused(tmp_path: Path) -> None:

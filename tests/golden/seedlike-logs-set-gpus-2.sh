@@ -16,7 +16,8 @@
 # failing makes the exit code 1.
 # Output is prefixed with [block] on the console and copied raw to $MDRUN_LOG_DIR/<block>.log
 # (default .mdrun/runs/<timestamp>); MDRUN_GRACE sets the grace (s).
-# Not enforced here: timeout= on sync blocks, pty=. Unlike `mdrun run`, bodies are pasted, not
+# Not enforced here: timeout= on sync blocks, pty=, and the async failure policy (`mdrun run`
+# fails the run when an async block fails, unless allow-failure=true; here it is only logged). Unlike `mdrun run`, bodies are pasted, not
 # sourced from a file: a top-level `return` fails the block, and $0 and LINENO are the script's.
 # Needs bash 4.4 or later. Secret values are redacted.
 
