@@ -12,7 +12,7 @@ import errno
 import os
 from collections.abc import Callable
 
-from mdrun.run.terminal import NEEDS_CARE, RESET, SourceNames, clean, has_colour, visible_width
+from mdrun.run.terminal import RESET, SourceNames, clean, has_colour, needs_care, visible_width
 
 _COLOURS = (36, 33, 32, 35, 34, 96, 93, 92, 95, 94)
 _RESET = b"\x1b[0m"
@@ -205,7 +205,7 @@ class Sink:
         if self._pending or not chunk.isascii():
             chunk = self._decoder.decode(chunk).encode()
             self._pending = bool(self._decoder.getstate()[0])
-        if self._held or NEEDS_CARE.search(chunk):
+        if self._held or needs_care(chunk):
             chunk, self._held = clean(self._held + chunk)
             if has_colour(chunk):
                 chunk = chunk.replace(b"\n", RESET + b"\n")  # a colour ends with its line

@@ -14,8 +14,8 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
-NEEDS_CARE = re.compile(rb"[\x00-\x08\x0b-\x1f\x7f]|\xc2[\x80-\x9f]")
-"""Bytes that make a chunk take the careful path (anything but text, tab and newline)."""
+_PLAIN = bytes(b for b in range(256) if b in (9, 10) or 0x20 <= b < 0x7F or b >= 0x80)
+_C1 = re.compile(rb"\xc2[\x80-\x9f]")
 _CONTROLS = re.compile(
     rb"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[ -/]*[0-~])"
     rb"|\x1b|\xc2[\x80-\x9f]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
@@ -33,16 +33,23 @@ def _keep_colour(match: re.Match[bytes]) -> bytes:
     return text if _SGR.fullmatch(text) else b""
 
 
+def needs_care(data: bytes) -> bool:
+    """Whether `data` holds anything but text, tab and newline (the per-chunk test: a C-speed
+    `translate`, not a regex scan)."""
+    return bool(data.translate(None, _PLAIN)) or (b"\xc2" in data and bool(_C1.search(data)))
+
+
 def clean(data: bytes) -> tuple[bytes, bytes]:
     """`data` without controls other than colours, tab, newline and lone carriage returns
     (`\\r\\n` becomes `\\n`), and the unfinished tail to prepend to the next chunk."""
     held = b""
-    tail = _UNFINISHED.search(data)
+    start = max(0, len(data) - _HOLD_AT_MOST)
+    tail = _UNFINISHED.search(data, start)
     if tail is not None:
         held, data = data[tail.start() :], data[: tail.start()]
-        if len(held) > _HOLD_AT_MOST:
-            held = b""  # not a sequence anyone would finish: drop it
-    data = _CONTROLS.sub(_keep_colour, data.replace(b"\r\n", b"\n"))
+    data = data.replace(b"\r\n", b"\n")
+    if data.translate(None, _PLAIN).strip(b"\r") or b"\xc2" in data:
+        data = _CONTROLS.sub(_keep_colour, data)  # only where there is more than `\r` to see to
     return data, held
 
 
