@@ -14,9 +14,10 @@ import time
 
 from mdrun.model import PlannedBlock, format_origin
 from mdrun.run.blockguard import block_guard, block_script
+from mdrun.run.contracts import ChildLike, Running
 from mdrun.run.handoff import ShellState
 from mdrun.run.process import ChildSpec
-from mdrun.run.state import ChildLike, Running, RunState
+from mdrun.run.state import RunState
 
 STOP_SUCCESS = 90
 """A block exiting 90 stops the run successfully (the guidebooks' convention)."""
@@ -207,45 +208,6 @@ class Manager(RunState):
         self.exit_code = self.exit_code or 1
         self.begin_stop()
         return False
-
-    def on_signal(self, sig: int) -> None:
-        """SIGINT, SIGTERM or SIGHUP to mdrun: stop; a second one kills at once. A cleanup block
-        running is let finish: a second signal terminates it, a third kills it."""
-        self.interrupts += 1
-        name = signal.Signals(sig).name
-        self.exit_code = self.exit_code or 128 + sig
-        if self.phase == "cleanup":
-            self._interrupt_cleanup(name)
-        elif self.phase == "main":
-            self.ui.message(
-                f"received {name}: stopping (again to kill at once); cleanup blocks still run"
-            )
-            self.begin_stop()
-        else:
-            still = "; cleanup blocks still run" if self.cleanups else ""
-            self.ui.message(f"received {name}: killing what is left{still}")
-            self.hurry()
-
-    def _interrupt_cleanup(self, name: str) -> None:
-        if self.sync is None:
-            return
-        self.cleanup_interrupts += 1
-        block, grace = self.sync.planned.block.name, self.policy.grace
-        if self.cleanup_interrupts == 1:
-            self.ui.message(
-                f"received {name}: letting cleanup {block!r} finish (again to terminate it:"
-                f" SIGTERM, then SIGKILL after {grace:g}s)"
-            )
-        elif self.cleanup_interrupts == 2:
-            self.ui.message(
-                f"terminating cleanup {block!r} (again to kill it and skip the other cleanups)"
-            )
-            self.sync.child.signal(signal.SIGTERM)
-            self.sync.kill_at = self.clock() + grace
-        else:
-            self.ui.message(f"killing cleanup {block!r}; the other cleanups are skipped")
-            self.sync.child.signal(signal.SIGKILL)
-            self.cleanups.clear()
 
     def on_tick(self) -> None:
         """Timers: timeouts, restart backoffs, readiness deadlines, the shutdown grace."""

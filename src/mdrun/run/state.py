@@ -3,7 +3,8 @@
 Split from `manager.py` (which decides what to start) because stopping has its own small state
 machine: main → stopping → cleanup → sweeping → done. In `stopping` and `sweeping` everything
 the run started gets SIGTERM, then SIGKILL after the grace period, and the phase ends only when
-the killer finds nothing alive: descendants that left their group are waited for too.
+the killer finds nothing alive: descendants that left their group are waited for too. Stop
+signals to mdrun are handled here as well: what they do depends on the phase.
 """
 
 from __future__ import annotations
@@ -12,97 +13,16 @@ import os
 import signal
 import time
 from collections.abc import Callable
-from typing import Literal, NamedTuple, Protocol
+from typing import Literal
 
 from mdrun.model import Plan, PlannedBlock, format_origin
 from mdrun.run.blockguard import skip_reason
-from mdrun.run.handoff import ShellState
+from mdrun.run.contracts import IO, UI, Killer, Policy, Running, initial_shell
 from mdrun.run.manifest import BlockRecord
-from mdrun.run.process import ChildSpec
 
 Phase = Literal["main", "stopping", "cleanup", "sweeping", "done"]
 _GIVE_UP_AFTER_KILL = 5.0
 _POLL_WHILE_STOPPING = 0.05
-
-
-class ChildLike(Protocol):
-    """What the manager needs from a started child."""
-
-    @property
-    def pid(self) -> int: ...
-    def signal(self, sig: int) -> None: ...
-    def shell_state(self, previous: ShellState) -> ShellState: ...
-    def skipped(self) -> bool: ...
-
-
-class IO(Protocol):
-    """Starting children and watching for readiness."""
-
-    def spawn(self, spec: ChildSpec) -> ChildLike: ...
-    def watch_ready(
-        self, name: str, ready: str, timeout: float, done: Callable[[], None]
-    ) -> None: ...
-
-
-class Killer(Protocol):
-    """Everything the run started, including descendants that left their process group."""
-
-    def signal_groups(self, sig: int) -> None: ...
-    def signal_all(self, sig: int) -> None: ...
-    def alive(self) -> bool: ...
-
-
-class UI(Protocol):
-    """Where the manager's messages go."""
-
-    def message(self, text: str) -> None: ...
-    def error(self, text: str) -> None: ...
-
-
-class Policy(NamedTuple):
-    """Run-wide options the manager needs."""
-
-    grace: float = 5.0
-    """Seconds between SIGTERM and SIGKILL."""
-    pty: bool = False
-    """Every block under a pseudo-terminal."""
-    keep_going: bool = False
-    """Go on after a failing sync block (the run still exits 1)."""
-    restart_backoff: float = 0.5
-    """First restart delay; doubled per restart, capped at 30 s."""
-
-
-class Running:
-    """A child the manager started and has not seen exit; updated as its timeout runs out."""
-
-    __slots__ = ("child", "deadline", "kill_at", "planned", "record", "timed_out")
-
-    def __init__(
-        self,
-        planned: PlannedBlock,
-        child: ChildLike,
-        record: BlockRecord,
-        deadline: float | None = None,
-    ) -> None:
-        self.planned = planned
-        """The block, its verdict and planned environment."""
-        self.child = child
-        """The started process."""
-        self.record = record
-        """Its row in run.json and the summary, updated as it runs."""
-        self.deadline = deadline
-        """When `timeout=` expires (monotonic clock), None without a timeout."""
-        self.kill_at: float | None = None
-        """When SIGKILL follows the SIGTERM already sent for a timeout."""
-        self.timed_out = False
-        """Whether its timeout expired (it ends as `timeout`, not `failed`)."""
-
-
-def initial_shell(plan: Plan, environ: dict[str, str], cwd: str) -> ShellState:
-    """The process environment with the plan's known values (`-e`, env files) on top."""
-    env = dict(environ)
-    env.update({k: v.value for k, v in plan.initial_env.items() if v.value is not None})
-    return ShellState(env, cwd)
 
 
 class RunState:
@@ -225,6 +145,45 @@ class RunState:
         if self.phase in ("stopping", "sweeping") and not self.killed and now >= self.kill_at:
             self.hurry()
         self.check_stopped()
+
+    def on_signal(self, sig: int) -> None:
+        """SIGINT, SIGTERM or SIGHUP to mdrun: stop; a second one kills at once. A cleanup block
+        running is let finish: a second signal terminates it, a third kills it."""
+        self.interrupts += 1
+        name = signal.Signals(sig).name
+        self.exit_code = self.exit_code or 128 + sig
+        if self.phase == "cleanup":
+            self._interrupt_cleanup(name)
+        elif self.phase == "main":
+            self.ui.message(
+                f"received {name}: stopping (again to kill at once); cleanup blocks still run"
+            )
+            self.begin_stop()
+        else:
+            still = "; cleanup blocks still run" if self.cleanups else ""
+            self.ui.message(f"received {name}: killing what is left{still}")
+            self.hurry()
+
+    def _interrupt_cleanup(self, name: str) -> None:
+        if self.sync is None:
+            return
+        self.cleanup_interrupts += 1
+        block, grace = self.sync.planned.block.name, self.policy.grace
+        if self.cleanup_interrupts == 1:
+            self.ui.message(
+                f"received {name}: letting cleanup {block!r} finish (again to terminate it:"
+                f" SIGTERM, then SIGKILL after {grace:g}s)"
+            )
+        elif self.cleanup_interrupts == 2:
+            self.ui.message(
+                f"terminating cleanup {block!r} (again to kill it and skip the other cleanups)"
+            )
+            self.sync.child.signal(signal.SIGTERM)
+            self.sync.kill_at = self.clock() + grace
+        else:
+            self.ui.message(f"killing cleanup {block!r}; the other cleanups are skipped")
+            self.sync.child.signal(signal.SIGKILL)
+            self.cleanups.clear()
 
     def hurry(self) -> None:
         """Kill now (grace over, or a second signal); a cleanup block is the manager's to stop."""

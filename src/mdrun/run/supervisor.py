@@ -18,6 +18,7 @@ from typing import NamedTuple
 
 from mdrun.model import Plan
 from mdrun.redact import secret_values
+from mdrun.run.contracts import Policy, initial_shell
 from mdrun.run.live import LiveArea, print_summary, terminal_size
 from mdrun.run.logdir import make_log_dir
 from mdrun.run.loop import Loop
@@ -25,7 +26,6 @@ from mdrun.run.manager import Manager
 from mdrun.run.manifest import BlockRecord, write_manifest
 from mdrun.run.output import BlockLog, ConsoleOut, use_colour
 from mdrun.run.process import Spawner, become_subreaper, signal_pids
-from mdrun.run.state import Policy, initial_shell
 from mdrun.run.watchdog import Watchdog, run_pids
 
 
