@@ -3,28 +3,15 @@
 from __future__ import annotations
 
 import os
-import pty
 from collections.abc import Mapping
 from pathlib import Path
+
+from tests.helpers.screen import run_on_terminal
 
 
 def run_on_tty(
     argv: list[str], cwd: Path, env: Mapping[str, str] | None = None
 ) -> tuple[int, bytes]:
-    """Exit code and everything the command wrote to its terminal (read until it closes)."""
-    pid, fd = pty.fork()
-    if pid == 0:
-        os.chdir(cwd)
-        os.execve(argv[0], argv, dict(os.environ if env is None else env))
-    out = b""
-    while True:
-        try:
-            data = os.read(fd, 65536)
-        except OSError:  # EIO: the command exited and the terminal closed
-            break
-        if not data:
-            break
-        out += data
-    os.close(fd)
-    _, status = os.waitpid(pid, 0)
-    return os.waitstatus_to_exitcode(status), out
+    """Exit code and everything the command wrote to its terminal (read until it closes), on a
+    terminal nobody sized (0x0)."""
+    return run_on_terminal(argv, cwd, os.environ if env is None else env, size=None, timeout=300)

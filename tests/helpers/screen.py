@@ -20,17 +20,19 @@ def run_on_terminal(
     argv: list[str],
     cwd: Path,
     env: Mapping[str, str],
-    size: tuple[int, int] = (24, 80),
+    size: tuple[int, int] | None = (24, 80),
     answers: Mapping[bytes, bytes] | None = None,
     timeout: float = 30.0,
 ) -> tuple[int, bytes]:
     """Exit code and every byte written to the terminal; `answers` maps a prompt to what is
-    typed once it appears. `size` is (rows, columns)."""
+    typed once it appears. `size` is (rows, columns); None leaves the terminal unsized (0x0,
+    as under `script`)."""
     pid, fd = pty.fork()
     if pid == 0:
         os.chdir(cwd)
         os.execve(argv[0], argv, dict(env))
-    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", size[0], size[1], 0, 0))
+    if size is not None:
+        fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", size[0], size[1], 0, 0))
     pending, out = dict(answers or {}), b""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
