@@ -16,6 +16,7 @@ import shutil
 from mdrun.errors import BlockError
 from mdrun.model import Block, Environment
 from mdrun.shell.parse import ShellSyntaxError, parse
+from mdrun.shell.scan import NAME_PATTERN
 
 _BUILTINS = frozenset(
     [
@@ -83,7 +84,7 @@ _BUILTINS = frozenset(
     ]
 )
 _PREFIXES = frozenset({"!", "time"})
-_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\[[^]]*\])?\+?=")
+_ASSIGNMENT = re.compile(rf"{NAME_PATTERN}(?:\[[^]]*\])?\+?=")
 _COMPOUND = frozenset(
     [
         "if",
