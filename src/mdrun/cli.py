@@ -242,7 +242,7 @@ def _run_on_ray(args: argparse.Namespace) -> int:
     from mdrun.load.loader import load_document
     from mdrun.plan.environment import initial_environment
     from mdrun.ray.runbook import RemoteRun, submit_runbook
-    from mdrun.run.supervisor import make_log_dir
+    from mdrun.run.logdir import make_log_dir
 
     document = load_document(args.runbook, _load_options(args))
     given = initial_environment({}, args.env, args.env_file)
@@ -252,7 +252,7 @@ def _run_on_ray(args: argparse.Namespace) -> int:
         if getattr(args, name):
             flags.append("--" + name.replace("_", "-"))
     run = RemoteRun(document, tuple(flags), tuple(args.base_path), env)
-    log_dir = make_log_dir(args.log_dir or os.environ.get("MDRUN_LOG_DIR"))
+    log_dir = make_log_dir(args.log_dir or os.environ.get("MDRUN_LOG_DIR"), claim="job.json")
     return submit_runbook(args.ray, run, log_dir, args.detach, args.show_secrets)
 
 

@@ -8,13 +8,14 @@ import time
 from mdrun.errors import UsageError
 
 
-def make_log_dir(given: str | None) -> str:
+def make_log_dir(given: str | None, claim: str = "run.json") -> str:
     """Create the log directory (mode 0700) and claim it for this run; UsageError (exit 2) when
     it cannot be used.
 
     One run per directory: a directory that already holds files (an earlier run's logs, or a
     run going on now) is refused rather than mixed with or overwritten, and `run.json` is created
-    exclusively so that two runs starting at once cannot both take an empty one."""
+    exclusively so that two runs starting at once cannot both take an empty one (`claim`: the
+    file the run writes first, `job.json` for `run --ray`)."""
     if given:
         path = given
     else:
@@ -28,7 +29,7 @@ def make_log_dir(given: str | None) -> str:
         taken = bool(os.listdir(path))
         if not taken:
             try:
-                os.close(os.open(os.path.join(path, "run.json"), _CLAIM, 0o600))
+                os.close(os.open(os.path.join(path, claim), _CLAIM, 0o600))
             except FileExistsError:
                 taken = True
     except OSError as exc:

@@ -162,9 +162,7 @@ def _run(
         log_errors.append(f"cannot write {log.path}: {exc.strerror}")
         ui.error(f"cannot write {log.path}: {exc.strerror}; the console keeps the output")
 
-    spawner = Spawner(
-        temp_dir, run_id, killer.add_group, log_dir, terminal_input=_on_a_terminal(0)
-    )
+    spawner = Spawner(temp_dir, run_id, killer.add_group, log_dir, terminal_input=_on_a_terminal(0))
     loop = Loop(log_dir, console, spawner, colour, on_log_error)
     loop.others[watchdog.process.pid] = watchdog.process
     secrets: tuple[str, ...] = (
