@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mdrun.run.terminal import SourceNames, clean, needs_care, visible_width
+from mdrun.run.terminal import SourceNames, clean, end_colours, needs_care, visible_width
 
 
 def test_colours_stay_and_screen_control_goes() -> None:
@@ -31,3 +31,10 @@ def test_bash_locations_in_temp_files_become_the_runbooks() -> None:
     names = SourceNames("/t/1.body.sh", ("rb.md:4", "rb.md:5"), "/t/1.sh", "rb.md:3")
     text = b"/t/1.body.sh: line 2: x: command not found\n/t/1.sh: line 9: [: missing `]'\n"
     assert names(text) == b"rb.md:5: x: command not found\nrb.md:3: [: missing `]'\n"
+
+
+def test_only_lines_that_set_a_colour_get_a_reset() -> None:
+    data = b"plain\n\x1b[32mgreen\nstill plain\n\x1b[1mbold\x1b[0m\npartial \x1b[31mred"
+    assert end_colours(data) == (
+        b"plain\n\x1b[32mgreen\x1b[0m\nstill plain\n\x1b[1mbold\x1b[0m\npartial \x1b[31mred"
+    )

@@ -12,7 +12,7 @@ import errno
 import os
 from collections.abc import Callable
 
-from mdrun.run.terminal import RESET, SourceNames, clean, has_colour, needs_care, visible_width
+from mdrun.run.terminal import SourceNames, clean, end_colours, needs_care, visible_width
 
 _COLOURS = (36, 33, 32, 35, 34, 96, 93, 92, 95, 94)
 _RESET = b"\x1b[0m"
@@ -207,8 +207,7 @@ class Sink:
             self._pending = bool(self._decoder.getstate()[0])
         if self._held or needs_care(chunk):
             chunk, self._held = clean(self._held + chunk)
-            if has_colour(chunk):
-                chunk = chunk.replace(b"\n", RESET + b"\n")  # a colour ends with its line
+            chunk = end_colours(chunk)
         if self.names is not None:
             chunk = self.names(chunk)
         if chunk:

@@ -53,9 +53,16 @@ def clean(data: bytes) -> tuple[bytes, bytes]:
     return data, held
 
 
-def has_colour(data: bytes) -> bool:
-    """Whether `data` (already cleaned) sets a colour."""
-    return b"\x1b[" in data
+def end_colours(data: bytes) -> bytes:
+    """`data` (already cleaned) with a reset at the end of each line that sets a colour and does
+    not reset it last, so that no colour runs on into the next line's prefix."""
+    if b"\x1b[" not in data:
+        return data
+    lines = data.split(b"\n")
+    for i, line in enumerate(lines[:-1]):
+        if b"\x1b[" in line and not line.endswith(RESET):
+            lines[i] = line + RESET
+    return b"\n".join(lines)
 
 
 def visible_width(data: bytes) -> int:
