@@ -13,7 +13,6 @@ from mdrun.choices.answers import resolve
 from mdrun.choices.dynamic import (
     ExpansionError,
     answers_of,
-    bash_runner,
     describe,
     strip_ansi,
     substitute,
@@ -22,6 +21,7 @@ from mdrun.choices.dynamic import (
 from mdrun.choices.groups import Questions, questions
 from mdrun.choices.pending import UnansweredError
 from mdrun.choices.session import ask, settle
+from mdrun.run.expansion import bash_runner
 
 
 def _guide(canary: Path, extra: str = "") -> Questions:

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 import os
-import select
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+
+from tests.helpers.ontty import Terminal
 
 DRIVER = """
 import json, os, sys
@@ -70,49 +70,8 @@ GUIDE = """# Where Ray runs
 """
 
 
-class Terminal:
-    """A driver run on a fresh pseudo-terminal: keys in, screen out."""
-
-    def __init__(self, args: list[str], env: dict[str, str]) -> None:
-        self.master, slave = os.openpty()
-        self.proc = subprocess.Popen(
-            [sys.executable, "-c", DRIVER, *args],
-            stdin=slave,
-            stdout=slave,
-            stderr=slave,
-            env=env,
-            start_new_session=True,
-        )
-        os.close(slave)
-        self.screen = b""
-
-    def wait_for(self, text: bytes, timeout: float = 20.0) -> None:
-        deadline = time.monotonic() + timeout
-        while text not in self.screen:
-            left = deadline - time.monotonic()
-            assert left > 0, f"never saw {text!r}; screen: {self.screen!r}"
-            if select.select([self.master], [], [], left)[0]:
-                try:
-                    self.screen += os.read(self.master, 65536)
-                except OSError:  # the terminal closed
-                    assert text in self.screen, self.screen
-                    return
-
-    def send(self, keys: str) -> None:
-        os.write(self.master, keys.encode())
-
-    def finish(self) -> tuple[int, str]:
-        code = self.proc.wait(timeout=20)
-        try:
-            while select.select([self.master], [], [], 0.2)[0]:
-                data = os.read(self.master, 65536)
-                if not data:
-                    break
-                self.screen += data
-        except OSError:
-            pass
-        os.close(self.master)
-        return code, self.screen.decode(errors="replace")
+def _driver(args: list[str], env: dict[str, str]) -> Terminal:
+    return Terminal([sys.executable, "-c", DRIVER, *args], env)
 
 
 @pytest.fixture
@@ -135,7 +94,7 @@ def _answers(screen: str) -> dict[str, list[object]]:
 def test_arrow_keys_pick_answers_and_a_profile_replays_them(
     guide: Path, env: dict[str, str]
 ) -> None:
-    tty = Terminal([str(guide), "mine"], env)
+    tty = _driver([str(guide), "mine"], env)
     tty.wait_for(b"Run on Kubernetes")
     tty.send("\x1b[B")  # down
     tty.send("\r")
@@ -155,7 +114,7 @@ def test_arrow_keys_pick_answers_and_a_profile_replays_them(
     ]
     assert list(picked.values())[2][2] == {"CPUs": "4", "GPUs": "0"}
 
-    again = Terminal([str(guide), "mine"], env)
+    again = _driver([str(guide), "mine"], env)
     code, screen = again.finish()
     assert code == 0, screen
     assert "? " not in screen  # nothing asked
@@ -167,7 +126,7 @@ def test_arrow_keys_pick_answers_and_a_profile_replays_them(
 
 
 def test_ctrl_c_at_a_prompt_exits_130(guide: Path, env: dict[str, str]) -> None:
-    tty = Terminal([str(guide), ""], env)
+    tty = _driver([str(guide), ""], env)
     tty.wait_for(b"Run Locally")
     tty.send("\x03")
     code, screen = tty.finish()
@@ -213,7 +172,7 @@ def test_flags_answer_so_nothing_is_asked_off_a_terminal(guide: Path, env: dict[
 
 
 def test_digits_pick_and_backspace_edits_a_field(guide: Path, env: dict[str, str]) -> None:
-    tty = Terminal([str(guide), ""], env)
+    tty = _driver([str(guide), ""], env)
     tty.wait_for(b"Run on Kubernetes")
     tty.send("2\r")
     tty.wait_for(b"prod")
@@ -233,7 +192,7 @@ def test_a_long_list_scrolls_to_the_answer(tmp_path: Path, env: dict[str, str]) 
     guide = tmp_path / "long.md"
     tabs = [f'=== "o{i}"\n    ```shell\n    echo {i}\n    ```\n' for i in range(1, 16)]
     guide.write_text("# Pick\n\n" + "".join(tabs))
-    tty = Terminal([str(guide), ""], env)
+    tty = _driver([str(guide), ""], env)
     tty.wait_for(b"o10")
     assert b"o11\x1b" not in tty.screen  # ten at a time
     tty.send("\x1b[A")  # up from the first wraps to the last

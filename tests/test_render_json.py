@@ -18,7 +18,7 @@ from tests.render_plans import SECRET, sample_plan
 
 BLOCK_KEYS = [
     "index", "name", "mode", "language", "heading", "origin",
-    "verdict", "reason", "branch", "options", "body",
+    "verdict", "reason", "branch", "choices", "chosen", "options", "body",
 ]  # fmt: skip
 
 
@@ -48,7 +48,7 @@ def test_gpu_block_flips(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_schema_shape() -> None:
     data = json.loads(render_plan(sample_plan(), "json"))
-    assert list(data) == ["schema", "runbook", "summary", "environment", "blocks"]
+    assert list(data) == ["schema", "runbook", "summary", "environment", "questions", "blocks"]
     assert data["schema"] == SCHEMA == "mdrun.plan/1"
     assert data["runbook"] == "rb.md"
     assert data["summary"] == {"blocks": 4, "run": 2, "skip": 1, "unknown": 1}

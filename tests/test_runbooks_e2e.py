@@ -12,12 +12,17 @@ import importlib.util
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
+
+from bench.bench_raylag import start_head
+from tests.helpers.ontty import Terminal
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -184,3 +189,33 @@ def test_interrupted_run_still_stops_ray(tmp_path: Path) -> None:
     assert "[mdrun] cleanup: stop-ray" in rest
     ray_tmp = next(line.split()[-1] for line in seen if line.startswith("[prepare-ray] ray: "))
     assert_all_stopped(tmp_path, manifest_of(tmp_path), ray_tmp)
+
+
+def test_stream_logs_offers_the_clusters_jobs_and_follows_the_one_picked(tmp_path: Path) -> None:
+    _, env = demo_command(tmp_path)
+    ray_tmp = tempfile.mkdtemp(prefix="mdrun-ray-", dir="/tmp")  # Ray's socket paths are short
+    ray = [str(BIN / "ray")]
+    env["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"  # keep Ray on loopback, as the demo does
+    try:
+        env["RAY_ADDRESS"] = start_head(ray[0], ray_tmp)[0]
+        job = f"mdrun-e2e-pick-{os.getpid()}"
+        submit = [*ray, "job", "submit", "--no-wait", "--submission-id", job, "--"]
+        subprocess.run(
+            [*submit, "sh", "-c", "for i in 1 2 3; do echo picked line $i; sleep 0.2; done"],
+            env=env, check=True, capture_output=True, timeout=60,
+        )  # fmt: skip
+        argv = [sys.executable, "-m", "mdrun", "run", str(ROOT / "runbooks" / "stream-logs.md")]
+        argv += ["--base-path", str(ROOT / "snippets"), "--log-dir", "logs"]
+        tty = Terminal(argv, {**env, "TERM": "xterm", "MDRUN_PYTHON": sys.executable}, tmp_path)
+        tty.wait_for(job.encode(), timeout=60)
+        tty.send("\r")  # the newest job is the first answer
+        code, screen = tty.finish(timeout=120)
+        assert code == 0, screen[-3000:]
+        assert "[logs-console] picked line 3" in screen
+        answer = manifest_of(tmp_path)["answers"]["stream-logs"]  # type: ignore[index]
+        assert answer == {"value": job, "fields": None, "source": "prompt", "detail": "asked"}
+    finally:
+        subprocess.run(
+            [*ray, "stop", "--grace-period", "5"], env=env, capture_output=True, check=False
+        )
+        shutil.rmtree(ray_tmp, ignore_errors=True)

@@ -17,12 +17,12 @@ from mdrun.errors import EXIT_USAGE, UsageError, error_handler
 from mdrun.model import LoadOptions
 
 if TYPE_CHECKING:
-    from mdrun.model import ChoicePath, Plan, Runbook
+    from mdrun.model import Answer, Plan, Runbook
 
 HIDDEN_ASSIGNMENTS = "_MDRUN_HIDDEN_ASSIGNMENTS"
 """Carries `-e` values across the re-exec that takes them out of mdrun's command line."""
 
-COMMANDS = ("expand", "list", "plan", "check", "run", "attach")
+COMMANDS = ("expand", "list", "plan", "check", "run", "attach", "profile")
 
 
 def _add_input_options(p: argparse.ArgumentParser) -> None:
@@ -112,6 +112,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--ray", metavar="ADDRESS", help="the dashboard (default: $RAY_ADDRESS)")
     p.add_argument("--log-dir", metavar="DIR", help="also keep the job's console in DIR")
     p.add_argument("-v", "--verbose", action="store_true", help="tracebacks for internal errors")
+
+    p = sub.add_parser("profile", help="list, show, clear or import saved answers")
+    p.add_argument("action", choices=("list", "show", "clear", "import"))
+    p.add_argument("name", nargs="?", help="the profile (import: the name to save it as)")
+    p.add_argument("source", nargs="?", help="import: a madwizard profile file or name")
+    p.add_argument("-v", "--verbose", action="store_true", help="tracebacks for internal errors")
     return parser
 
 
@@ -128,6 +134,22 @@ def _add_plan_options(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="json: list every inherited variable, not only those the runbook reads or sets",
     )
+    p.add_argument(
+        "--choose",
+        action="append",
+        default=[],
+        metavar="NAME=ANSWER",
+        help="answer a question (its id, key or name; the answer's name or a regex; repeatable)",
+    )
+    p.add_argument(
+        "--assert",
+        dest="assert_",
+        action="append",
+        default=[],
+        metavar="NAME=ANSWER",
+        help="madwizard's spelling of --choose",
+    )
+    p.add_argument("--profile", metavar="NAME", help="read answers from, and save them to, NAME")
 
 
 def _normalise_argv(argv: list[str]) -> list[str]:
@@ -157,37 +179,56 @@ def cmd_expand(args: argparse.Namespace) -> int:
 
 def cmd_list(args: argparse.Namespace) -> int:
     """Print the block table."""
-    from mdrun.blocks.extract import load_runbook
+    from mdrun.choices.wire import load_guidebook
     from mdrun.render.listing import render_list, render_list_json
 
-    runbook = load_runbook(args.runbook, _load_options(args))
+    runbook = load_guidebook(args.runbook, _load_options(args))
     if args.format == "json":
-        sys.stdout.write(render_list_json(runbook, _choice_paths(runbook)))
+        paths = {b.index: b.choices for b in runbook.blocks}
+        sys.stdout.write(render_list_json(runbook, paths))
     else:
         sys.stdout.write(render_list(runbook))
     return 0
 
 
-def _choice_paths(runbook: Runbook) -> dict[int, ChoicePath]:
-    """Each block's choice path, the questions keyed by the imports each line came through."""
-    from mdrun.blocks.extract import line_imports
-    from mdrun.choices.groups import Provenance, block_choices
-
-    def provenance(line: int) -> Provenance:
-        sites = line_imports(runbook.document, line)
-        return Provenance(tuple((site.name, site.group) for site in sites))
-
-    return block_choices(runbook, provenance=provenance)[1]
-
-
-def _plan(args: argparse.Namespace) -> Plan:
-    from mdrun.blocks.extract import load_runbook
+def _plan(args: argparse.Namespace, settle: bool = False) -> Plan:
+    """The plan; with `settle` (a run), every reached question answered first (prompting on a
+    terminal) and only the chosen branches kept, `${choice}` filled in."""
+    from mdrun.choices.wire import load_guidebook
     from mdrun.plan.environment import initial_environment
     from mdrun.plan.planner import plan
 
-    runbook = load_runbook(args.runbook, _load_options(args))
+    runbook = load_guidebook(args.runbook, _load_options(args))
     env = initial_environment(os.environ, args.env, args.env_file)
-    return plan(runbook, env)
+    values = {name: v.value for name, v in env.items() if v.value is not None}
+    answers: dict[str, Answer] = {}
+    if runbook.questions or args.choose or args.assert_:
+        runbook, answers = _answer(args, runbook, values, settle)
+    return plan(runbook, env, answers)
+
+
+def _answer(
+    args: argparse.Namespace, runbook: Runbook, env: dict[str, str], settle: bool
+) -> tuple[Runbook, dict[str, Answer]]:
+    from mdrun.choices import session
+    from mdrun.choices.answers import parse_choose
+    from mdrun.choices.aprioris import this_host
+
+    given = [parse_choose(t) for t in args.choose]
+    given += [parse_choose(t, "--assert") for t in args.assert_]
+    host = this_host(env)
+    if not settle:
+        return runbook, session.known_answers(runbook.questions, given, env, args.profile, host)
+    from mdrun.choices.apply import chosen_blocks, run_id
+    from mdrun.choices.prompt import TerminalPrompter, interactive
+    from mdrun.run.expansion import bash_runner
+
+    prompter = TerminalPrompter() if interactive() else None
+    asked = runbook.questions
+    answers = session.settle(asked, given, env, args.profile, host, prompter, bash_runner())
+    groups = list({q.group.id: q.group for q in asked}.values())
+    blocks = chosen_blocks(runbook.blocks, lambda b: b.choices, groups, answers, run_id())
+    return runbook._replace(blocks=blocks), answers
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
@@ -223,7 +264,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from mdrun.blocks.extract import nothing_to_run
     from mdrun.run.supervisor import RunOptions, run_plan
 
-    plan = _plan(args)
+    plan = _plan(args, settle=True)
     if not plan.blocks:
         raise nothing_to_run(plan.runbook)
 
@@ -235,6 +276,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         show_secrets=args.show_secrets,
     )
     return run_plan(plan, options)
+
+
+def cmd_profile(args: argparse.Namespace) -> int:
+    """Manage saved answers."""
+    from mdrun.choices.profilecmd import profile_command
+
+    return profile_command(args.action, args.name, sys.stdout, args.source)
 
 
 def _run_on_ray(args: argparse.Namespace) -> int:
@@ -251,6 +299,11 @@ def _run_on_ray(args: argparse.Namespace) -> int:
     for name in ("pty", "keep_going", "allow_outside_root", "allow_url", "show_secrets"):
         if getattr(args, name):
             flags.append("--" + name.replace("_", "-"))
+    # The answers travel as flags: the job has no terminal to ask on, nor this user's profiles.
+    flags += [f"--choose={text}" for text in args.choose]
+    flags += [f"--assert={text}" for text in args.assert_]
+    if args.profile:
+        raise UsageError("--profile is not sent with --ray: pass the answers with --choose")
     run = RemoteRun(document, tuple(flags), tuple(args.base_path), env)
     log_dir = make_log_dir(args.log_dir or os.environ.get("MDRUN_LOG_DIR"), claim="job.json")
     return submit_runbook(args.ray, run, log_dir, args.detach, args.show_secrets)
@@ -275,6 +328,7 @@ HANDLERS = {
     "check": cmd_check,
     "run": cmd_run,
     "attach": cmd_attach,
+    "profile": cmd_profile,
 }
 
 

@@ -64,6 +64,10 @@ class BlockError(MdrunError):
     """A fence with bad attributes or bad structure."""
 
 
+class ExpansionError(MdrunError):
+    """A dynamic question's command failed or printed nothing: there is nothing to choose."""
+
+
 @contextlib.contextmanager
 def error_handler(verbose: bool = False, stream: TextIO | None = None) -> Iterator[None]:
     """Turn exceptions into a message and a `SystemExit` with the documented exit code."""

@@ -102,6 +102,76 @@ class ImportSite(NamedTuple):
     """The imported guidebook's frontmatter `validate:`: when it succeeds, it is done."""
 
 
+# --- Choices: the questions a guidebook asks (pymdownx tab groups) and their answers ----------
+
+ChoiceKind = Literal["select", "multi", "form", "dynamic"]
+AnswerSource = Literal["flag", "environment", "profile", "apriori", "prompt"]
+
+ChoicePath = tuple[tuple[str, str], ...]
+"""The questions a block sits under, outermost first: (question id, answer name) for each
+enclosing tab. A block outside every tab has the empty path."""
+
+
+class ChoiceGroup(NamedTuple):
+    """One question: a group of tabs, each an answer."""
+
+    id: str
+    """The key answers are stored under, madwizard's own (`kubernetes/kubectl`,
+    `madwizard/apriori/platform`, `…_1` for a file's second question), so its profiles and
+    `--assert` lines carry over."""
+    key: str
+    """madwizard's group: the answers' names joined with `####` (or its apriori key)."""
+    name: str
+    """A readable name: the heading the question sits under."""
+    options: tuple[str, ...]
+    """The answers' names in tab order (canonical for aprioris: `Darwin`, `Linux`)."""
+    kind: ChoiceKind = "select"
+    """`select` one tab, `multi` several, `form` a value for each tab, `dynamic` one of the lines
+    a command prints."""
+    defaults: tuple[str | None, ...] = ()
+    """Forms: each field's `[default: …]`, in tab order."""
+    command: str | None = None
+    """Dynamic: the command whose output lines are the answers (run only by `mdrun run`)."""
+    env_key: str | None = None
+    """Dynamic: an environment variable that answers the question when set."""
+    message: str | None = None
+    """Dynamic: what the lines are (`Ray Runs`)."""
+
+
+def describe_dynamic(group: ChoiceGroup) -> str:
+    r"""What a plan shows for a dynamic question's answers, which only a run computes:
+    `Ray Runs: the lines \`ray job list\` prints (or $JOB_ID when set)`."""
+    about = f"{group.message}: " if group.message else ""
+    env = f" (or ${group.env_key} when set)" if group.env_key else ""
+    return f"{about}the lines `{group.command}` prints{env}"
+
+
+class Answer(NamedTuple):
+    """The answer to one question, and where it came from."""
+
+    id: str
+    """The question's `ChoiceGroup.id`."""
+    value: str
+    """The chosen answer's name (for a dynamic question, the chosen line)."""
+    source: AnswerSource
+    """`flag` (`--choose`), `environment`, `profile`, `apriori` (this machine) or `prompt`."""
+    detail: str = ""
+    """Which flag, variable, profile or fact: `--choose kubectl=Linux`, `$JOB_ID`, `default`."""
+    fields: tuple[tuple[str, str], ...] = ()
+    """Forms: (field, value) for each field, in tab order."""
+
+
+class Question(NamedTuple):
+    """One place a question is asked (an imported guidebook may ask the same one twice)."""
+
+    group: ChoiceGroup
+    """The question."""
+    path: ChoicePath
+    """The answers that lead to it, outermost first (empty at the top)."""
+    line: int
+    """0-based line of its first tab header in the expanded document."""
+
+
 class BlockOptions(NamedTuple):
     """Attributes from a fence's info string (`bash {name=x async=true}`) or its language."""
 
@@ -182,6 +252,9 @@ class Block(NamedTuple):
     """The frontmatter `validate:` commands of the guidebooks the block belongs to (the runbook's,
     then each import's, outermost first): when one succeeds at run time, the block is skipped
     as already done, as with its own `options.validate`."""
+    choices: ChoicePath = ()
+    """The questions (tab groups) the block sits under and the answer (tab) of each, outermost
+    first: it runs only when every one of them is chosen. Empty outside every tab."""
 
     @property
     def mode(self) -> Mode:
@@ -198,6 +271,9 @@ class Runbook(NamedTuple):
     """The expanded document the blocks were taken from."""
     blocks: tuple[Block, ...]
     """Executable blocks in document order."""
+    questions: tuple[Question, ...] = ()
+    """Every place the runbook asks a question (a tab group holding blocks), in document
+    order."""
 
 
 class Verdict(NamedTuple):
@@ -285,6 +361,9 @@ class PlannedBlock(NamedTuple):
     """Run, skip or unknown, and why."""
     env: Environment
     """The planned environment when the block starts."""
+    chosen: bool = True
+    """False when the block sits under a tab the answers did not choose: it is skipped, and a
+    render may leave it out."""
 
 
 class Plan(NamedTuple):
@@ -296,65 +375,5 @@ class Plan(NamedTuple):
     """Every block in document order, skipped ones included."""
     initial_env: Environment
     """The environment given to the run: process environment, `--env-file`, then `-e`."""
-
-
-# --- Choices: the questions a guidebook asks (pymdownx tab groups) and their answers ----------
-
-ChoiceKind = Literal["select", "multi", "form", "dynamic"]
-AnswerSource = Literal["flag", "environment", "profile", "apriori", "prompt"]
-
-ChoicePath = tuple[tuple[str, str], ...]
-"""The questions a block sits under, outermost first: (question id, answer name) for each
-enclosing tab. A block outside every tab has the empty path."""
-
-
-class ChoiceGroup(NamedTuple):
-    """One question: a group of tabs, each an answer."""
-
-    id: str
-    """The key answers are stored under, madwizard's own (`kubernetes/kubectl`,
-    `madwizard/apriori/platform`, `…_1` for a file's second question), so its profiles and
-    `--assert` lines carry over."""
-    key: str
-    """madwizard's group: the answers' names joined with `####` (or its apriori key)."""
-    name: str
-    """A readable name: the heading the question sits under."""
-    options: tuple[str, ...]
-    """The answers' names in tab order (canonical for aprioris: `Darwin`, `Linux`)."""
-    kind: ChoiceKind = "select"
-    """`select` one tab, `multi` several, `form` a value for each tab, `dynamic` one of the lines
-    a command prints."""
-    defaults: tuple[str | None, ...] = ()
-    """Forms: each field's `[default: …]`, in tab order."""
-    command: str | None = None
-    """Dynamic: the command whose output lines are the answers (run only by `mdrun run`)."""
-    env_key: str | None = None
-    """Dynamic: an environment variable that answers the question when set."""
-    message: str | None = None
-    """Dynamic: what the lines are (`Ray Runs`)."""
-
-
-class Answer(NamedTuple):
-    """The answer to one question, and where it came from."""
-
-    id: str
-    """The question's `ChoiceGroup.id`."""
-    value: str
-    """The chosen answer's name (for a dynamic question, the chosen line)."""
-    source: AnswerSource
-    """`flag` (`--choose`), `environment`, `profile`, `apriori` (this machine) or `prompt`."""
-    detail: str = ""
-    """Which flag, variable, profile or fact: `--choose kubectl=Linux`, `$JOB_ID`, `default`."""
-    fields: tuple[tuple[str, str], ...] = ()
-    """Forms: (field, value) for each field, in tab order."""
-
-
-class Question(NamedTuple):
-    """One place a question is asked (an imported guidebook may ask the same one twice)."""
-
-    group: ChoiceGroup
-    """The question."""
-    path: ChoicePath
-    """The answers that lead to it, outermost first (empty at the top)."""
-    line: int
-    """0-based line of its first tab header in the expanded document."""
+    answers: Mapping[str, Answer] = MappingProxyType({})
+    """The answers known to the questions (`runbook.questions`), by question id."""

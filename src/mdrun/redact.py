@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from mdrun.model import Answer
+
 REDACTED = "***"
 """What a secret value is replaced with."""
 
@@ -51,3 +53,15 @@ def scrub(text: str, secrets: Iterable[str]) -> str:
     for value in secrets:
         text = text.replace(value, REDACTED)
     return hide_url_passwords(text)
+
+
+def redact_answer(answer: Answer) -> Answer:
+    """`answer` as shown to people: a form field with a secret-looking name, or a value taken
+    from such a variable (`$API_TOKEN`), becomes `***`, and so does the flag that gave it."""
+    fields = tuple((k, REDACTED if is_secret(k) else v) for k, v in answer.fields)
+    from_secret = answer.source == "environment" and is_secret(answer.detail)
+    value = REDACTED if from_secret else answer.value
+    if fields == answer.fields and value == answer.value:
+        return answer
+    detail = "--choose (value redacted)" if answer.source == "flag" else answer.detail
+    return answer._replace(value=value, fields=fields, detail=detail)

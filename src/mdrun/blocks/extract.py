@@ -157,11 +157,21 @@ def extract_blocks(document: Document) -> Runbook:
     fences and duplicate explicit names.
     """
     blocks: list[Block] = []
-    for fence in fences(document.text):
+    for fence in fences(_dedented(document.text)):
         block = _raw_block(document, fence, len(blocks) + 1)
         if block is not None:
             blocks.append(block)
     return Runbook(path=document.path, document=document, blocks=_unique_names(blocks))
+
+
+def _dedented(text: str) -> str:
+    """The text with tab and admonition bodies dedented in place (same lines), so that their
+    fences are fences and not indented code; `mdrun.choices.wire` says which tab each is in."""
+    if "===" not in text and "!!!" not in text and "???" not in text:
+        return text
+    from mdrun.blocks.tabs import containers
+
+    return containers(text).text
 
 
 def load_runbook(path: str, options: LoadOptions) -> Runbook:

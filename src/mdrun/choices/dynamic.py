@@ -11,26 +11,31 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 from collections.abc import Callable, Mapping
 
 from mdrun.blocks.tabtitle import parse_expansion
-from mdrun.errors import MdrunError
-from mdrun.model import ChoiceGroup
+from mdrun.errors import ExpansionError
+from mdrun.model import ChoiceGroup, describe_dynamic
 
 Runner = Callable[[str, Mapping[str, str]], str]
 """Runs a shell command with an environment and returns what it printed on stdout; raises
-`ExpansionError` when it fails."""
+`ExpansionError` when it fails. `mdrun run` passes `mdrun.run.expansion.bash_runner()`."""
+
+__all__ = [
+    "ExpansionError",
+    "Runner",
+    "answers_of",
+    "describe",
+    "from_environment",
+    "strip_ansi",
+    "substitute",
+    "tab_for",
+]
 
 # madwizard (choices/groups/expansion.ts): `$choice` or `${choice}`, any case.
 _CHOICE = re.compile(r"\$\{?choice\}?", re.IGNORECASE)
 _UUID = re.compile(r"\$\{uuid\}|\$uuid", re.IGNORECASE)
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
-EXPANSION_TIMEOUT = 60.0
-
-
-class ExpansionError(MdrunError):
-    """A dynamic question's command failed or printed nothing: there is nothing to choose."""
 
 
 def strip_ansi(text: str) -> str:
@@ -39,10 +44,8 @@ def strip_ansi(text: str) -> str:
 
 
 def describe(group: ChoiceGroup) -> str:
-    """What plan shows instead of the answers: `the lines \\`kubectl get ns\\` prints`."""
-    about = f"{group.message}: " if group.message else ""
-    env = f" (or ${group.env_key} when set)" if group.env_key else ""
-    return f"{about}the lines `{group.command}` prints{env}"
+    r"""What plan shows instead of the answers: `the lines \`kubectl get ns\` prints`."""
+    return describe_dynamic(group)
 
 
 def from_environment(group: ChoiceGroup, env: Mapping[str, str]) -> str | None:
@@ -72,32 +75,6 @@ def tab_for(group: ChoiceGroup, answer: str) -> str:
     if answer in group.options or group.kind != "dynamic":
         return answer
     return next((o for o in group.options if parse_expansion(o) is not None), answer)
-
-
-def bash_runner(timeout: float = EXPANSION_TIMEOUT) -> Runner:
-    """A runner that runs each command with `bash -c`, stdin closed, stderr kept for errors."""
-
-    def run(command: str, env: Mapping[str, str]) -> str:
-        try:
-            done = subprocess.run(
-                ["bash", "-c", command],
-                env=dict(env),
-                stdin=subprocess.DEVNULL,
-                capture_output=True,
-                text=True,
-                errors="replace",
-                timeout=timeout,
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
-            raise ExpansionError(f"`{command}` did not finish in {timeout:g} s") from None
-        if done.returncode != 0:
-            tail = done.stderr.strip().splitlines()[-3:]
-            said = ": " + " / ".join(tail) if tail else ""
-            raise ExpansionError(f"`{command}` exited {done.returncode}{said}")
-        return done.stdout
-
-    return run
 
 
 def substitute(body: str, choice: str | None, uuid: str) -> str:

@@ -5,14 +5,32 @@ blocks in order (a block that would be skipped changes nothing; an `unknown` one
 only maybe). Async blocks start with the environment at their position and change nothing
 after them, since they run in their own process. `finally=true` blocks run at the end, so
 they are planned against the environment the sync blocks leave.
+
+A block inside tabs (`Block.choices`) is skipped when the answers chose another tab, and is
+`unknown` (`depends on "Install jq"`) while a question on its way has no answer; then it may or
+may not run, and what it sets is only maybe set after it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from mdrun.blocks.frontmatter import runs_as_shell
-from mdrun.model import Block, Environment, EnvValue, Plan, PlannedBlock, Runbook, Source, Verdict
+from mdrun.choices.branches import Branch, branch
+from mdrun.model import (
+    Answer,
+    Block,
+    ChoiceGroup,
+    Environment,
+    EnvValue,
+    Plan,
+    PlannedBlock,
+    Runbook,
+    Source,
+    Verdict,
+)
 from mdrun.plan.effects import Flow
-from mdrun.plan.flowstate import FlowState
+from mdrun.plan.flowstate import FlowState, merge
 from mdrun.plan.guards import Decision, decide
 from mdrun.plan.madwizard import with_frontmatter
 from mdrun.plan.when import check_when
@@ -20,8 +38,11 @@ from mdrun.shell.scan import changed_names, may_change_env
 from mdrun.shell.scope import Scope
 
 
-def plan(runbook: Runbook, env: Environment) -> Plan:
-    """Plan `runbook` against the initial environment `env` (see `plan.environment`)."""
+def plan(runbook: Runbook, env: Environment, answers: Mapping[str, Answer] | None = None) -> Plan:
+    """Plan `runbook` against the initial environment `env` (see `plan.environment`) and the
+    `answers` known to its questions (by question id)."""
+    answers = dict(answers or {})
+    groups = {q.group.id: q.group for q in runbook.questions}
     state = FlowState(dict(env))
     planned: dict[int, PlannedBlock] = {}
     cleanups: list[tuple[Block, int]] = []
@@ -31,7 +52,7 @@ def plan(runbook: Runbook, env: Environment) -> Plan:
         if block.options.cleanup:
             cleanups.append((block, len(states) - 1))
             continue
-        planned[block.index], after = _plan_block(block, state)
+        planned[block.index], after = _plan_chosen(block, state, groups, answers)
         if block.mode == "sync":
             state = after
             states.append(state)
@@ -40,7 +61,24 @@ def plan(runbook: Runbook, env: Environment) -> Plan:
         if block.mode == "sync":
             state = after
     ordered = tuple(planned[b.index] for b in runbook.blocks)
-    return Plan(runbook, ordered, dict(env))
+    return Plan(runbook, ordered, dict(env), answers)
+
+
+def _plan_chosen(
+    block: Block, state: FlowState, groups: Mapping[str, ChoiceGroup], answers: Mapping[str, Answer]
+) -> tuple[PlannedBlock, FlowState]:
+    """`_plan_block`, for a block that the answers may leave out."""
+    standing = branch(block.choices, groups, answers) if block.choices else Branch("chosen", "")
+    if standing.kind == "not chosen":
+        return PlannedBlock(block, Verdict("skip", standing.reason), state.env, False), state
+    planned, after = _plan_block(block, state)
+    if standing.kind == "chosen":
+        return planned, after
+    verdict = planned.verdict
+    if verdict.kind != "skip":
+        verdict = Verdict("unknown", f"{standing.reason}; then {verdict.reason}", verdict.branch)
+    maybe = merge(state, [state.copy(), after]).next_block() if verdict.kind != "skip" else after
+    return planned._replace(verdict=verdict), maybe
 
 
 def _plan_cleanup(

@@ -45,6 +45,14 @@ def job_info(address: str, job_id: str) -> dict[str, object] | None:
     return data if isinstance(data, dict) else None
 
 
+def job_ids(address: str) -> list[str]:
+    """The submission ids of the cluster's jobs (`GET /api/jobs/`), newest first."""
+    data = _get_json(f"{address.rstrip('/')}/api/jobs/")
+    jobs = [j for j in data if isinstance(j, dict)] if isinstance(data, list) else []
+    jobs.sort(key=lambda j: j.get("start_time") or 0, reverse=True)
+    return [str(j.get("submission_id") or j.get("job_id")) for j in jobs]
+
+
 def job_logs(address: str, job_id: str) -> bytes:
     """The job's whole log so far (`GET /api/jobs/{id}/logs`), UTF-8 encoded."""
     data = _get_json(f"{address.rstrip('/')}/api/jobs/{job_id}/logs", timeout=30.0)

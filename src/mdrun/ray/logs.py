@@ -2,7 +2,8 @@
 
 `python -m mdrun.ray.logs follow --address URL --job ID` writes the job's output to stdout as it
 arrives and returns once the job has ended and all of its output was written; `wait` polls the
-job until it reaches a terminal status. The runbooks call these instead of `websocat` (in
+job until it reaches a terminal status; `jobs` prints the cluster's job ids, newest first (the
+answers `runbooks/stream-logs.md` offers when `JOB_ID` is not set). The runbooks call these instead of `websocat` (in
 neither PyPI nor Debian) and of `ray job logs -f`, which starts slowly and block-buffers when
 its stdout is a pipe. bench/bench_raylag.py has the figures.
 
@@ -20,6 +21,7 @@ Only the standard library is needed, and `websockets` (imported lazily) for `ws`
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -29,9 +31,12 @@ from mdrun.ray.dashboard import (
     EXIT_FAILED,
     TERMINAL_STATUSES,
     follow_stream,
+    job_ids,
     job_info,
     wait_terminal,
 )
+
+EXIT_USAGE = 2
 
 __all__ = ["TERMINAL_STATUSES", "follow_stream", "follow_ws", "job_info", "main", "tail_url"]
 
@@ -106,6 +111,8 @@ def _parser() -> argparse.ArgumentParser:
             default=60.0,
             help="follow: seconds to wait for the job's driver; wait: for a terminal status",
         )
+    jobs = sub.add_parser("jobs", help="print the cluster's job ids, newest first")
+    jobs.add_argument("--address", help="dashboard URL (default: $RAY_ADDRESS)")
     follow = sub.choices["follow"]
     follow.add_argument("--via", choices=("stream", "ws"), default="stream", help="transport")
     follow.add_argument("--interval", type=float, default=0.1, help="stream: poll period (s)")
@@ -125,9 +132,31 @@ def _follow(args: argparse.Namespace) -> int:
     return 0
 
 
+def _jobs(address: str | None) -> int:
+    if not address:
+        print(
+            "mdrun.ray.logs: RAY_ADDRESS is not set: set it to the Ray dashboard's URL "
+            "(such as http://127.0.0.1:8265), or set JOB_ID to the job to follow",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    try:
+        ids = job_ids(address)
+    except OSError as exc:
+        print(f"mdrun.ray.logs: cannot list the jobs at {address}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    if not ids:
+        print(f"mdrun.ray.logs: the cluster at {address} has no jobs", file=sys.stderr)
+        return EXIT_FAILED
+    print("\n".join(ids))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `python -m mdrun.ray.logs`."""
     args = _parser().parse_args(argv)
+    if args.command == "jobs":
+        return _jobs(args.address or os.environ.get("RAY_ADDRESS"))
     if args.command == "follow":
         return _follow(args)
     status = wait_terminal(args.address, args.job, args.timeout)

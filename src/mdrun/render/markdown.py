@@ -20,8 +20,9 @@ from mdrun.render import (
 )
 from mdrun.render.jinja import templates
 from mdrun.render.plan_json import block_dict, option_words
+from mdrun.render.questions import branch_of, shown_questions
 
-_FENCE_OPEN = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
+_FENCE_OPEN = re.compile(r"^\s*(`{3,}|~{3,})")  # a fence in a tab is indented
 
 
 def fence_for(body: str) -> str:
@@ -64,9 +65,10 @@ class Segment(NamedTuple):
 FILTERS = {"code": inline_code, "cell": _cell, "value": _value, "text": escape_text}
 
 
-def _block_data(planned: PlannedBlock, scrub: Scrub) -> dict[str, object]:
+def _block_data(planned: PlannedBlock, scrub: Scrub, plan: Plan) -> dict[str, object]:
     data: dict[str, object] = dict(block_dict(planned, scrub))
     data.update(
+        under=branch_of(planned.block, plan),
         origin=format_origin(planned.block.origin),
         options=option_words(planned),
         body=with_newline(planned.block.body),
@@ -104,7 +106,8 @@ def _segments(plan: Plan, blocks: list[dict[str, object]]) -> list[Segment]:
         prose = "\n".join(lines[cursor:start]).strip("\n")
         if prose:
             segments.append(Segment(prose=prose))
-        segments.append(Segment(block=data))
+        if data["chosen"]:
+            segments.append(Segment(block=data))
         cursor = end + 1
     tail = "\n".join(lines[cursor:]).strip("\n")
     if tail:
@@ -115,7 +118,7 @@ def _segments(plan: Plan, blocks: list[dict[str, object]]) -> list[Segment]:
 def render_markdown(plan: Plan, show_secrets: bool = False) -> str:
     """The plan as one Markdown document, for a pull request or a review."""
     scrub = scrubber(plan, show_secrets)
-    blocks = [_block_data(planned, scrub) for planned in plan.blocks]
+    blocks = [_block_data(planned, scrub, plan) for planned in plan.blocks]
     merged = planned_environment(plan)
     variables = shown_variables(merged, show_secrets, everything=False)
     env = templates()
@@ -124,6 +127,7 @@ def render_markdown(plan: Plan, show_secrets: bool = False) -> str:
         runbook=plan.runbook.path,
         tally={"blocks": len(plan.blocks), **counts(plan)},
         blocks=blocks,
+        questions=shown_questions(plan, show_secrets),
         variables=variables,
         inherited=len(merged) - len(variables),
         segments=_segments(plan, blocks),

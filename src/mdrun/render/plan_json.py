@@ -7,8 +7,9 @@ sorted by name, so the same plan always gives the same bytes.
 
 from __future__ import annotations
 
-from mdrun.model import BlockOptions, Origin, Plan, PlannedBlock
+from mdrun.model import Answer, BlockOptions, Origin, Plan, PlannedBlock
 from mdrun.render import Scrub, counts, runbook_names, scrubber, shown_variables
+from mdrun.render.questions import ShownQuestion, shown_questions
 
 SCHEMA = "mdrun.plan/1"
 
@@ -59,8 +60,41 @@ def block_dict(planned: PlannedBlock, scrub: Scrub) -> dict[str, JsonValue]:
         "verdict": verdict.kind,
         "reason": scrub(verdict.reason),
         "branch": verdict.branch,
+        "choices": [{"question": qid, "answer": option} for qid, option in block.choices],
+        "chosen": planned.chosen,
         "options": option_dict(block.options),
         "body": block.body,
+    }
+
+
+def answer_dict(answer: Answer | None) -> JsonValue:
+    """An answer and where it came from, or None."""
+    if answer is None:
+        return None
+    fields: JsonValue = dict(answer.fields) if answer.fields else None
+    return {
+        "value": answer.value,
+        "fields": fields,
+        "source": answer.source,
+        "detail": answer.detail,
+    }
+
+
+def question_dict(shown: ShownQuestion) -> dict[str, JsonValue]:
+    """One element of the `questions` array."""
+    group = shown.group
+    return {
+        "id": group.id,
+        "key": group.key,
+        "name": group.name,
+        "kind": group.kind,
+        "options": list(group.options),
+        "defaults": list(group.defaults) if group.kind == "form" else None,
+        "command": group.command,
+        "env_key": group.env_key,
+        "offers": shown.offers,
+        "reached": shown.reached,
+        "answer": answer_dict(shown.answer),
     }
 
 
@@ -86,6 +120,7 @@ def plan_dict(
         "runbook": plan.runbook.path,
         "summary": tally,
         "environment": environment,
+        "questions": [question_dict(q) for q in shown_questions(plan, show_secrets)],
         "blocks": [block_dict(planned, scrub) for planned in plan.blocks],
     }
 

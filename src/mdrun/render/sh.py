@@ -22,6 +22,7 @@ from mdrun.render import (
     with_newline,
 )
 from mdrun.render.jinja import templates
+from mdrun.render.sh_choices import in_cases, variable_lines
 
 DEFAULT_GRACE = 5
 
@@ -140,7 +141,8 @@ def block_lines(planned: PlannedBlock, scrub: Scrub) -> list[str]:
     """The script lines for one block, header comment included."""
     block = planned.block
     lines = ["", *_header(planned, scrub)]
-    if planned.verdict.kind == "skip":
+    # A block on a branch not chosen is kept: its `case` decides, from the question's variable.
+    if planned.verdict.kind == "skip" and planned.chosen:
         return lines + _skipped(block)
     if block.options.cleanup:
         return lines + _finally(block)
@@ -184,8 +186,9 @@ def render_sh(plan: Plan, show_secrets: bool = False, grace: int = DEFAULT_GRACE
         )
     )
     scrub = scrubber(plan, show_secrets)
-    lines = environment_lines(plan.initial_env, show_secrets)
+    lines = environment_lines(plan.initial_env, show_secrets) + variable_lines(plan, show_secrets)
     for planned in plan.blocks:
-        lines += block_lines(planned, scrub)
+        script = block_lines(planned, scrub)
+        lines += [*script[:3], *in_cases(planned.block, plan, script[3:])]
     lines += ["", "exit 0", ""]
     return prelude + "\n".join(lines)

@@ -24,6 +24,7 @@ from mdrun import plural
 from mdrun.model import Plan, PlannedBlock, format_origin
 from mdrun.render import Scrub, counts, scrubber, shown_variables
 from mdrun.render.plan_json import option_words
+from mdrun.render.questions import branch_of, question_lines
 
 VERDICT_STYLE = {"run": "bold green", "skip": "dim", "unknown": "bold yellow"}
 MODE_STYLE = {"sync": "cyan", "async": "magenta"}
@@ -163,9 +164,14 @@ def layout(plan: Plan, show_secrets: bool = False, highlight: bool = False) -> l
             (f"{tally['unknown']} unknown", VERDICT_STYLE["unknown"]),
         ),
     )
-    lines = [header, *_environment(plan, show_secrets)]
+    questions = [Line("", ((visible(t), ""),)) for t in question_lines(plan, show_secrets)]
+    lines = [header, *questions, *_environment(plan, show_secrets)]
     for planned in plan.blocks:
-        lines += [Line("", ()), *_block(planned, scrub, highlight)]
+        if planned.chosen:  # a branch not chosen is counted in the questions, not shown
+            lines += [
+                Line("", ()),
+                *_block(planned, scrub, highlight, branch_of(planned.block, plan)),
+            ]
     return lines
 
 
@@ -186,7 +192,9 @@ def _environment(plan: Plan, show_secrets: bool) -> list[Line]:
     return [*lines, Line("", ())]  # set off from the first block by two blank lines
 
 
-def _block(planned: PlannedBlock, scrub: Scrub, highlight: bool) -> list[Line]:
+def _block(
+    planned: PlannedBlock, scrub: Scrub, highlight: bool, branch: str | None = None
+) -> list[Line]:
     block, verdict = planned.block, planned.verdict
     head = Line(
         "",
@@ -201,6 +209,8 @@ def _block(planned: PlannedBlock, scrub: Scrub, highlight: bool) -> list[Line]:
     )
     reason = scrub(verdict.reason) + (f" [branch: {verdict.branch}]" if verdict.branch else "")
     details = [(format_origin(block.origin), "dim"), (reason, VERDICT_STYLE[verdict.kind])]
+    if branch:
+        details.insert(1, (f"under {branch}", "dim"))
     extra = option_words(planned)
     if extra:
         details.append(("options: " + " ".join(extra), "dim"))

@@ -7,11 +7,12 @@ import json
 import os
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from typing import Literal
 
-from mdrun.redact import scrub
+from mdrun.model import Answer
+from mdrun.redact import redact_answer, scrub
 
 BlockStatus = Literal[
     "pending",
@@ -95,6 +96,26 @@ def write_manifest(
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def answers_record(answers: Mapping[str, Answer], show_secrets: bool = False) -> dict[str, object]:
+    """run.json's `answers` (question id → value, a form's fields, source and detail; secret
+    ones redacted unless `show_secrets`), or nothing when the runbook asked no question."""
+    if not answers:
+        return {}
+    if not show_secrets:
+        answers = {qid: redact_answer(a) for qid, a in answers.items()}
+    return {
+        "answers": {
+            qid: {
+                "value": a.value,
+                "fields": dict(a.fields) if a.fields else None,
+                "source": a.source,
+                "detail": a.detail,
+            }
+            for qid, a in answers.items()
+        }
+    }
 
 
 def _fields(record: BlockRecord) -> list[tuple[str, object]]:

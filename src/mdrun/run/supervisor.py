@@ -23,7 +23,7 @@ from mdrun.run.live import LiveArea, print_summary, terminal_size
 from mdrun.run.logdir import make_log_dir
 from mdrun.run.loop import Loop
 from mdrun.run.manager import Manager
-from mdrun.run.manifest import BlockRecord, write_manifest
+from mdrun.run.manifest import BlockRecord, answers_record, write_manifest
 from mdrun.run.output import BlockLog, ConsoleOut, use_colour
 from mdrun.run.process import Spawner, become_subreaper, signal_pids
 from mdrun.run.watchdog import Watchdog, run_pids
@@ -157,6 +157,7 @@ def _run(
     killer = RunKiller(run_id, watchdog)
     log_errors: list[str] = []
     started = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    answers = answers_record(plan.answers, options.show_secrets)
 
     def on_log_error(log: BlockLog, exc: OSError) -> None:
         log_errors.append(f"cannot write {log.path}: {exc.strerror}")
@@ -185,7 +186,9 @@ def _run(
             _update(manager.records.values(), loop)
             saved_at[0] = now
             try:
-                write_manifest(log_dir, run_id, manager.records.values(), secrets, started=started)
+                write_manifest(
+                    log_dir, run_id, manager.records.values(), secrets, started=started, **answers
+                )
             except OSError as exc:
                 # A full disk must not turn into a crash after the run: report it once, and
                 # let the run fail like any other lost log.
