@@ -18,6 +18,7 @@ from mdrun.blocks.fences import Fence, fences
 from mdrun.blocks.frontmatter import apply_rules, split_head
 from mdrun.blocks.script import with_script
 from mdrun.errors import BlockError
+from mdrun.load.files import LOCAL, Files
 from mdrun.load.loader import load_document
 from mdrun.model import Block, Document, ImportSite, LoadOptions, Origin, Runbook, format_origin
 
@@ -174,9 +175,10 @@ def _dedented(text: str) -> str:
     return containers(text).text
 
 
-def load_runbook(path: str, options: LoadOptions) -> Runbook:
-    """`load.loader.load_document`, then the shell blocks of the expanded text."""
-    return extract_blocks(load_document(path, options))
+def load_runbook(path: str, options: LoadOptions, files: Files = LOCAL) -> Runbook:
+    """`load.loader.load_document` (reading from `files`), then the shell blocks of the
+    expanded text."""
+    return extract_blocks(load_document(path, options, files))
 
 
 def nothing_to_run(runbook: Runbook) -> BlockError:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 
 from mdrun.errors import IncludeError, OutsideRootError
+from mdrun.load.files import is_directory
 from mdrun.load.roots import Found, Roots
 from mdrun.model import Origin, SourceLocation
 
@@ -47,7 +48,7 @@ def find_guidebook(
             continue
         except IncludeError:
             continue
-        if not os.path.isdir(found.path):
+        if not is_directory(roots.files, found.path):
             return found
         directory = True
     if including is not None and spec.startswith("../"):
@@ -74,7 +75,7 @@ def _above(roots: Roots, spec: str, including: str) -> Found | None:
     while True:
         for name in alternatives(tail):
             found = roots.allowed(os.path.normpath(os.path.join(here, name)))
-            if found is not None and not os.path.isdir(found.path):
+            if found is not None and not is_directory(roots.files, found.path):
                 return found
         parent = os.path.dirname(here)
         if parent == here or not roots.named_inside(_with_sep(parent), None):

@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable, Sequence
 
 from mdrun.errors import IncludeError, OutsideRootError
+from mdrun.load.files import LOCAL, Files, is_directory
 from mdrun.load.guidebooks import alternatives, find_guidebook
 from mdrun.load.markers import (
     MARKER,
@@ -44,9 +45,9 @@ TAB_LENGTH = 4
 class Expander:
     """One expansion: base paths, the file cache and the chain of files being expanded."""
 
-    def __init__(self, runbook: str, options: LoadOptions) -> None:
+    def __init__(self, runbook: str, options: LoadOptions, files: Files = LOCAL) -> None:
         self.options = options
-        self.roots = Roots(runbook, options)
+        self.roots = Roots(runbook, options, files)
         self.active: list[str] = []
         """Keys (real paths or URLs) of the files being expanded, outermost first."""
         self._files: dict[str, Source] = {}
@@ -220,7 +221,7 @@ class Expander:
         found = self._find(spec, loc, ctx)
         source = self._files.get(found.real)
         if source is None:
-            source = self._files[found.real] = read_source(found, loc, ctx.chain)
+            source = self._files[found.real] = read_source(found, loc, ctx.chain, self.roots.files)
         return source, found.path
 
     def _find(self, spec: str, loc: SourceLocation, ctx: _Context) -> Found:
@@ -234,9 +235,10 @@ class Expander:
             if len(alternatives(spec)) == 1 and not spec.startswith("../"):
                 raise
             return find_guidebook(self.roots, spec, ctx.path, loc, ctx.chain)
-        if os.path.isdir(found.path):
+        files = self.roots.files
+        if is_directory(files, found.path):
             index = os.path.join(found.path, "index.md")
-            if not os.path.isfile(index):
+            if files.kind(files.realpath(index)) != "file":
                 raise IncludeError(
                     f"{found.shown} is a directory, not a file (and has no index.md)",
                     loc,

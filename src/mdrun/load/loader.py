@@ -10,6 +10,7 @@ import sys
 from urllib.parse import urljoin
 
 from mdrun.errors import IncludeError, UsageError
+from mdrun.load.files import LOCAL, Files, is_directory
 from mdrun.load.frontmatter import NONE, Frontmatter, Import, split_frontmatter
 from mdrun.load.guidebooks import find_guidebook
 from mdrun.load.includes import Expander
@@ -19,11 +20,12 @@ from mdrun.load.urls import fetch
 from mdrun.model import Document, ImportSite, LoadOptions, Origin, SourceLocation
 
 
-def load_document(path: str, options: LoadOptions) -> Document:
-    """Read the runbook at `path` and resolve its imports and includes."""
-    if os.path.isdir(path):
+def load_document(path: str, options: LoadOptions, files: Files = LOCAL) -> Document:
+    """Read the runbook at `path` and resolve its imports and includes, every file read from
+    `files` (the working tree unless told otherwise)."""
+    if is_directory(files, os.path.abspath(path)):
         raise UsageError(f"{path} is a directory, not a runbook")
-    expander = Expander(path, options)
+    expander = Expander(path, options, files)
     loader = _Loader(expander, options)
     head = loader.load(path, ())
     if not expander.lines:
@@ -40,19 +42,18 @@ def load_document(path: str, options: LoadOptions) -> Document:
     )
 
 
-def _read(path: str, shown: str, chain: Origin) -> str:
+def _read(files: Files, path: str, shown: str, chain: Origin, empty_ok: bool = False) -> str:
     where = chain[-1] if chain else None
     try:
         if path == STDIN and not chain:
             data = sys.stdin.buffer.read()  # `mdrun plan -`: includes resolve from here
         else:
-            with open(path, "rb") as handle:
-                data = handle.read()
+            data = files.read(os.path.abspath(path))
     except IsADirectoryError:
         raise IncludeError(f"{shown} is a directory, not a runbook", where, chain[:-1]) from None
     except OSError as exc:
         raise UsageError(f"cannot read {shown}: {exc.strerror}", where, chain[:-1]) from None
-    if not data:
+    if not data and not empty_ok:
         raise UsageError("empty runbook", SourceLocation(shown, 1), chain)
     return decode(data, shown, chain)
 
@@ -71,9 +72,10 @@ class _Loader:
     def load(self, path: str, chain: Origin, prefix: str = "") -> Frontmatter:
         """Append the runbook at `path` (imports first) to the expander's output."""
         shown = display_path(path, self.expander.roots.cwd)
-        lines = _read(path, shown, chain).split("\n")
+        files = self.expander.roots.files
+        lines = _read(files, path, shown, chain).split("\n")
         head = split_frontmatter(lines, shown) if lines[0].startswith("---") else NONE
-        key = os.path.realpath(path)
+        key = files.realpath(os.path.abspath(path))
         self._imports(head, key, path, shown, chain, prefix)
         body = Source(key, shown, lines[head.body_start :])
         self.expander.expand(body, path, chain, head.body_start + 1, prefix)
@@ -127,7 +129,7 @@ class _Loader:
             return
         beside = not self.stores or entry.spec.startswith(("./", "../"))
         found = find_guidebook(roots, entry.spec, including, chain[-1], chain[:-1], beside).path
-        if self._again((os.path.realpath(found), entry.group), prefix):
+        if self._again((roots.files.realpath(found), entry.group), prefix):
             return
         self._env_fence(entry, "export", chain, prefix)
         if found.endswith(".sh"):
@@ -227,9 +229,10 @@ def _escaped(value: str) -> str:
 def _shell_block(expander: Expander, path: str, chain: Origin, prefix: str) -> None:
     """An imported script becomes one ```shell fence whose lines point at the script."""
     shown = display_path(path, expander.roots.cwd)
-    expander.enter(os.path.realpath(path), chain)
+    files = expander.roots.files
+    expander.enter(files.realpath(path), chain)
     expander.active.pop()
-    lines = _read(path, shown, chain).split("\n") if os.path.getsize(path) else [""]
+    lines = _read(files, path, shown, chain, empty_ok=True).split("\n")
     if lines[-1] == "":
         lines.pop()
     # A fence longer than any backtick run in the script, so the script cannot close it.

@@ -1,29 +1,29 @@
 """Where includes and imports may come from, and reading them: base paths, root checks.
 
-Only this module and the loader open runbook files; URLs are fetched by `mdrun.load.urls`, and only
-when the user allowed it.
+Files are read through a `mdrun.load.files.Files` (the working tree, or a git revision for
+`mdrun diff`); URLs are fetched by `mdrun.load.urls`, and only when the user allowed it.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import stat
 from typing import NamedTuple
 
 from mdrun.errors import IncludeError, OutsideRootError
+from mdrun.load.files import LOCAL, Files, exists, is_directory
 from mdrun.load.sources import Source, decode, display_path
 from mdrun.model import LoadOptions, Origin, SourceLocation
 
 
-def default_base_paths(runbook: str) -> tuple[str, ...]:
+def default_base_paths(runbook: str, files: Files = LOCAL) -> tuple[str, ...]:
     """The runbook's directory, then the first `snippets/` directory beside or above it."""
     here = os.path.dirname(os.path.abspath(runbook))
     bases = [here]
     probe = here
     while True:
         candidate = os.path.join(probe, "snippets")
-        if os.path.isdir(candidate):
+        if is_directory(files, candidate):
             bases.append(candidate)
             break
         parent = os.path.dirname(probe)
@@ -47,25 +47,29 @@ class Found(NamedTuple):
 class Roots:
     """Where includes may come from, and the checks that keep them there."""
 
-    def __init__(self, runbook: str, options: LoadOptions) -> None:
+    def __init__(self, runbook: str, options: LoadOptions, files: Files = LOCAL) -> None:
+        self.files = files
+        """Where every file is looked up and read."""
         # `--store` roots come first: guidebooks name each other from the store's root.
-        given = (*options.stores, *(options.base_paths or default_base_paths(runbook)))
+        given = (*options.stores, *(options.base_paths or default_base_paths(runbook, files)))
         self.cwd = os.getcwd()
         self.allow_outside = options.allow_outside_root
         # Bases that do not exist are skipped, as pymdownx does; a file base admits only itself.
-        self.bases = [(os.path.abspath(b), os.path.isdir(b)) for b in given if os.path.exists(b)]
+        absolute = [os.path.abspath(b) for b in given]
+        self.bases = [(b, is_directory(files, b)) for b in absolute if exists(files, b)]
         own = os.path.dirname(os.path.abspath(runbook))
         self.dirs = [own, *(b for b, is_dir in self.bases if is_dir)]
-        self.real_dirs = [_with_sep(os.path.realpath(d)) for d in self.dirs]
+        self.real_dirs = [_with_sep(files.realpath(d)) for d in self.dirs]
         self.file_bases = {b for b, is_dir in self.bases if not is_dir}
-        self.stores = [os.path.abspath(s) for s in options.stores if os.path.isdir(s)]
+        stores = [os.path.abspath(s) for s in options.stores]
+        self.stores = [s for s in stores if is_directory(files, s)]
         self._parents: dict[str, tuple[str, str, bool]] = {}
 
     def _parent(self, parent: str) -> tuple[str, str, bool]:
         """(real path, shown path, inside a root for real) of a directory, cached."""
         info = self._parents.get(parent)
         if info is None:
-            real = os.path.realpath(parent)
+            real = self.files.realpath(parent)
             inside = any(_with_sep(real).startswith(d) for d in self.real_dirs)
             info = self._parents[parent] = (real, display_path(parent, self.cwd), inside)
         return info
@@ -73,16 +77,15 @@ class Roots:
     def probe(self, candidate: str) -> tuple[Found, bool] | None:
         """The file at `candidate` if it exists, and whether its real path is inside a root."""
         parent, name = os.path.split(candidate)
-        try:
-            st = os.lstat(candidate)
-        except OSError:
+        kind = self.files.kind(candidate)
+        if kind is None:
             return None
         real_parent, shown_parent, inside = self._parent(parent)
         shown = os.path.join(shown_parent, name) if shown_parent != "." else name
-        if not stat.S_ISLNK(st.st_mode):
+        if kind != "link":
             return Found(candidate, os.path.join(real_parent, name), shown), inside
-        real = os.path.realpath(candidate)
-        if not os.path.exists(real):
+        real = self.files.realpath(candidate)
+        if self.files.kind(real) is None:
             return None
         inside = any(real.startswith(d) for d in self.real_dirs)
         return Found(candidate, real, shown), inside
@@ -101,19 +104,11 @@ class Roots:
                 return None
             candidate = f"{base}{os.sep}{path}"
             try:
-                fd = os.open(candidate, _OPEN_FLAGS)
-            except (FileNotFoundError, NotADirectoryError):
+                data = self.files.read_regular(candidate)
+            except OSError:
+                return None
+            if data is None:
                 continue
-            except OSError:
-                return None
-            try:
-                data = os.read(fd, _CHUNK)
-                if len(data) == _CHUNK:
-                    data += _read_all(fd)
-            except OSError:
-                return None
-            finally:
-                os.close(fd)
             parent, _, name = candidate.rpartition(os.sep)
             real_parent, shown_parent, inside = self._parents.get(parent) or self._parent(parent)
             if not inside:
@@ -152,7 +147,8 @@ class Roots:
                 out.append((joined if plain else os.path.normpath(joined), base))
             else:
                 near = os.path.normpath(os.path.join(os.path.dirname(base), path))
-                if os.path.exists(near) and os.path.samefile(near, base):
+                real = self.files.realpath
+                if exists(self.files, near) and real(near) == real(base):
                     out.append((near, base))
         return out
 
@@ -200,23 +196,6 @@ class Roots:
         return [display_path(b, self.cwd) for b, _ in self.bases]
 
 
-_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-"""A link fails to open with O_NOFOLLOW, which sends it to the search that checks its target."""
-
-_CHUNK = 65536
-
-
-def _read_all(fd: int) -> bytes:
-    # A regular file reads short only at its end, so most files take one read.
-    data = os.read(fd, _CHUNK)
-    if len(data) < _CHUNK:
-        return data
-    chunks = [data]
-    while chunk := os.read(fd, _CHUNK):
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 _NOT_PLAIN = re.compile(r"(?:^|/)\.{0,2}(?:/|$)")
 """Absolute paths and `.`, `..` or empty segments: paths that need normalising and checks."""
 
@@ -225,14 +204,12 @@ def _with_sep(directory: str) -> str:
     return directory if directory.endswith(os.sep) else directory + os.sep
 
 
-def read_source(found: Found, location: SourceLocation, chain: Origin) -> Source:
+def read_source(
+    found: Found, location: SourceLocation, chain: Origin, files: Files = LOCAL
+) -> Source:
     """Read and decode a found file; errors name the marker at `location` and its chain."""
     try:
-        fd = os.open(found.path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
-        try:
-            data = _read_all(fd)
-        finally:
-            os.close(fd)
+        data = files.read(found.path)
     except IsADirectoryError:
         raise IncludeError(f"{found.shown} is a directory, not a file", location, chain) from None
     except OSError as exc:
