@@ -25,8 +25,23 @@ HIDDEN_ASSIGNMENTS = "_MDRUN_HIDDEN_ASSIGNMENTS"
 COMMANDS = ("expand", "list", "plan", "check", "run", "attach", "profile")
 
 
-def _add_input_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("runbook", help="the Markdown runbook")
+def _add_input_options(p: argparse.ArgumentParser, many: bool = False) -> None:
+    if many:
+        p.add_argument(
+            "runbooks",
+            nargs="+",
+            metavar="PATH",
+            help="runbooks, or directories to search for *.md",
+        )
+        p.add_argument(
+            "--exclude",
+            action="append",
+            default=[],
+            metavar="GLOB",
+            help="leave out matching paths (repeatable; as a line of .mdrunignore)",
+        )
+    else:
+        p.add_argument("runbook", help="the Markdown runbook")
     p.add_argument(
         "--base-path",
         action="append",
@@ -80,11 +95,19 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     p = sub.add_parser("plan", help="decide, without executing, which blocks would run")
-    _add_input_options(p)
+    _add_input_options(p, many=True)
     _add_plan_options(p)
+    p.add_argument(
+        "--fail-on-unknown",
+        action="store_true",
+        help="print no plan; exit 1 if the declared inputs leave a block's verdict unknown",
+    )
 
-    p = sub.add_parser("check", help="lint a runbook")
-    _add_input_options(p)
+    p = sub.add_parser("check", help="lint runbooks")
+    _add_input_options(p, many=True)
+    p.add_argument(
+        "--format", choices=("text", "json", "github"), default="text", help="default: text"
+    )
 
     p = sub.add_parser("run", help="run the runbook (mdrun RUNBOOK is short for this)")
     _add_input_options(p)
@@ -191,14 +214,14 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _plan(args: argparse.Namespace, settle: bool = False) -> Plan:
+def _plan(args: argparse.Namespace, settle: bool = False, path: str | None = None) -> Plan:
     """The plan; with `settle` (a run), every reached question answered first (prompting on a
     terminal) and only the chosen branches kept, `${choice}` filled in."""
     from mdrun.choices.wire import load_guidebook
     from mdrun.plan.environment import initial_environment
     from mdrun.plan.planner import plan
 
-    runbook = load_guidebook(args.runbook, _load_options(args))
+    runbook = load_guidebook(path or args.runbook, _load_options(args))
     env = initial_environment(os.environ, args.env, args.env_file)
     values = {name: v.value for name, v in env.items() if v.value is not None}
     answers: dict[str, Answer] = {}
@@ -231,25 +254,54 @@ def _answer(
     return runbook._replace(blocks=blocks), answers
 
 
-def cmd_plan(args: argparse.Namespace) -> int:
-    """Render the plan in the chosen format."""
-    from mdrun.render import render_plan
+def _runbook_paths(args: argparse.Namespace) -> list[str]:
+    """The runbooks named on the command line, directories searched (`load.discover`)."""
+    from mdrun.load.discover import runbook_paths
 
-    text = render_plan(_plan(args), args.format, args.show_secrets, args.show_env)
+    if not hasattr(args, "runbooks"):
+        return [args.runbook]
+    return runbook_paths(args.runbooks, args.exclude)
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    """Render the plans in the chosen format (one runbook file: its plan alone)."""
+    from mdrun.render import render_plans
+
+    paths = _runbook_paths(args)
+    if getattr(args, "fail_on_unknown", False):
+        return _undecided(args, paths)
+    one = not hasattr(args, "runbooks") or (
+        len(args.runbooks) == 1 and not os.path.isdir(args.runbooks[0])
+    )
+    plans = [_plan(args, path=path) for path in paths]
+    if args.format == "sh" and not one:
+        raise UsageError("--format sh writes one script: give one runbook file")
+    text = render_plans(plans, args.format, args.show_secrets, args.show_env, as_list=not one)
     sys.stdout.write(text)
     return 0
 
 
+def _undecided(args: argparse.Namespace, paths: list[str]) -> int:
+    from mdrun.blocks.extract import load_runbook
+    from mdrun.lint.inputs import find_undecided
+    from mdrun.lint.report import render_findings
+
+    found = {f for path in paths for f in find_undecided(load_runbook(path, _load_options(args)))}
+    sys.stdout.write(render_findings(sorted(found), len(paths)))
+    return 1 if found else 0
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     """Lint; exit 1 when anything is found."""
-    from mdrun.lint.check import check_runbook
+    from mdrun.lint.check import check_runbooks
+    from mdrun.lint.report import render_findings
     from mdrun.lint.shellcheck import MISSING_NOTE, shellcheck_path
 
-    findings = check_runbook(args.runbook, _load_options(args))
+    paths = _runbook_paths(args)
+    findings = check_runbooks(paths, _load_options(args))
     if shellcheck_path() is None:
         print(MISSING_NOTE, file=sys.stderr)
-    for finding in findings:
-        print(finding)
+    sys.stdout.write(render_findings(findings, len(paths), args.format))
     return 1 if findings else 0
 
 

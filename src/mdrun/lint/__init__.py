@@ -23,15 +23,19 @@ class Finding(NamedTuple):
     """`MD001`… for mdrun's own checks, `SC…` for shellcheck's."""
     message: str
     """What is wrong, and where possible what to write instead."""
+    column: int = 1
+    """1-based column in that line, where the checker knows it (shellcheck does)."""
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}: {self.code}: {self.message}"
 
     @classmethod
-    def at(cls, origin: Origin | SourceLocation, code: str, message: str) -> Finding:
+    def at(
+        cls, origin: Origin | SourceLocation, code: str, message: str, column: int = 1
+    ) -> Finding:
         """A finding at a location, or at the innermost location of an include chain."""
         where = origin if isinstance(origin, SourceLocation) else origin[-1]
-        return cls(where.path, where.line, code, message)
+        return cls(where.path, where.line, code, message, column)
 
 
 def body_line_origin(block: Block, index: int) -> Origin:

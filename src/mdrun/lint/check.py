@@ -16,6 +16,7 @@ Findings, each `path:line: code: message`:
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 
 from mdrun.blocks.extract import load_runbook
 from mdrun.blocks.frontmatter import runs_as_shell
@@ -27,7 +28,7 @@ from mdrun.lint.mojibake import find_mojibake, find_mojibake_in_file
 from mdrun.lint.shellcheck import find_shellcheck_all, shellcheck_path
 from mdrun.model import LoadOptions, Runbook
 
-__all__ = ["LOAD_ERROR", "Finding", "check_runbook"]
+__all__ = ["LOAD_ERROR", "Finding", "check_runbook", "check_runbooks"]
 
 LOAD_ERROR = "MD001"
 
@@ -37,15 +38,30 @@ def check_runbook(path: str, options: LoadOptions, use_shellcheck: bool = True) 
 
     A runbook that cannot be opened at all (missing, a directory) is a usage error and raises;
     anything wrong inside it is a finding."""
+    return check_runbooks([path], options, use_shellcheck)
+
+
+def check_runbooks(
+    paths: Sequence[str], options: LoadOptions, use_shellcheck: bool = True
+) -> list[Finding]:
+    """Every finding for every runbook in `paths`, in this one process, sorted by file and
+    line; a finding in a file that several runbooks include is reported once."""
+    binary = shellcheck_path() if use_shellcheck else None
+    found: set[Finding] = set()
+    for path in paths:
+        found.update(_check_one(path, options, binary))
+    return sorted(found)
+
+
+def _check_one(path: str, options: LoadOptions, shellcheck: str | None) -> list[Finding]:
     if not os.path.isfile(path):
         load_runbook(path, options)  # raises the loader's own UsageError
     try:
         runbook = load_runbook(path, options)
     except MdrunError as exc:
         # The rest needs the whole runbook; mojibake can still be found in the file itself.
-        return sorted({_load_finding(path, exc), *find_mojibake_in_file(path)})
-    binary = shellcheck_path() if use_shellcheck else None
-    return sorted(set(_lint(runbook, binary)))
+        return [_load_finding(path, exc), *find_mojibake_in_file(path)]
+    return _lint(runbook, shellcheck)
 
 
 def _load_finding(path: str, exc: MdrunError) -> Finding:

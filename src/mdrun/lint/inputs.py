@@ -21,7 +21,7 @@ from mdrun.lint import Finding
 from mdrun.model import EnvValue, Runbook, Source, SourceLocation
 from mdrun.plan.planner import plan
 
-GUARD, SHAPE = "MD002", "MD006"
+GUARD, SHAPE, UNDECIDED = "MD002", "MD006", "MD008"
 MAX_COMBINATIONS = 256
 SOURCE = Source("inputs")
 
@@ -105,3 +105,28 @@ def find_dead_guards(runbook: Runbook) -> list[Finding]:
             )
             findings.append(Finding.at(block.origin, GUARD, message))
     return findings
+
+
+def find_undecided(runbook: Runbook) -> list[Finding]:
+    """MD008, for `mdrun plan --fail-on-unknown`: blocks whose verdict is `unknown` for some
+    combination of the declared inputs (none when the runbook declares no inputs)."""
+    from mdrun.plan.planner import plan
+
+    choices, findings = declared_inputs(runbook)
+    if choices is None:
+        return findings
+    envs = environments(choices)
+    plans = [plan(runbook, env) for env in envs]
+    for i, block in enumerate(runbook.blocks):
+        undecided = [(env, p.blocks[i].verdict) for env, p in zip(envs, plans, strict=True)]
+        for env, verdict in undecided:
+            if verdict.kind == "unknown":
+                given = _combination(env) or "any values"
+                message = f'block "{block.name}" is unknown for {given}: {verdict.reason}'
+                findings.append(Finding.at(block.origin, UNDECIDED, message))
+                break
+    return findings
+
+
+def _combination(env: Mapping[str, EnvValue]) -> str:
+    return ", ".join(f"{name}={value.value}" for name, value in env.items() if value.certain)

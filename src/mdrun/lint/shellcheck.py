@@ -58,5 +58,6 @@ def find_shellcheck(block: Block, binary: str) -> list[Finding]:
     for comment in comments:
         origin = body_line_origin(block, int(comment.get("line", 1)) - 1)
         code = f"SC{comment.get('code', '')}"
-        findings.append(Finding.at(origin, code, f"{comment.get('message', '')} [{block.name}]"))
+        message = f"{comment.get('message', '')} [{block.name}]"
+        findings.append(Finding.at(origin, code, message, int(comment.get("column", 1))))
     return findings

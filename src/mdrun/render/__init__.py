@@ -11,7 +11,7 @@ and above all on what is redacted.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 from mdrun.model import Environment, EnvValue, Plan
@@ -44,6 +44,18 @@ def render_plan(
 
         return render_sh(plan, show_secrets=show_secrets)
     raise ValueError(f"unknown plan format {fmt!r}; expected one of {', '.join(FORMATS)}")
+
+
+def render_plans(
+    plans: Sequence[Plan], fmt: str, show_secrets: bool, show_env: bool, as_list: bool
+) -> str:
+    """Several plans: JSON as one array (`as_list`), the other formats one after another."""
+    shown = [render_plan(plan, fmt, show_secrets, show_env) for plan in plans]
+    if not as_list:
+        return "".join(shown)
+    if fmt == "json":
+        return "[\n" + ",\n".join(text.rstrip("\n") for text in shown) + "\n]\n"
+    return "\n".join(shown)
 
 
 def shown_value(name: str, value: EnvValue, show_secrets: bool) -> str | None:
