@@ -7,9 +7,11 @@ Findings, each `path:line: code: message`:
 | MD001 | the runbook does not load: unresolvable include or import, cycle, bad frontmatter, unknown or malformed block attribute |
 | MD002 | a block's guard can never be true for the frontmatter's declared `inputs:` |
 | MD003 | a polling loop with a path that never sleeps (it spins) |
-| MD004 | a command that can never run, after `break`, `continue`, `exit` or `return` |
+| MD004 | a command that can never run: after a top-level `exit`, or `break`/`continue` in a loop |
 | MD005 | mojibake: UTF-8 that was decoded as cp1252 (the seed's pointing hand emoji) |
 | MD006 | a malformed `inputs:` declaration |
+| MD007 | a variable read that no earlier block or declared input sets (runbooks declaring `inputs:`) |
+| MD008 | `mdrun plan --fail-on-unknown` only: a verdict the declared inputs leave `unknown` |
 | SCnnnn | shellcheck (severity warning and up), when shellcheck is installed |
 """
 
@@ -26,6 +28,7 @@ from mdrun.lint.inputs import find_dead_guards
 from mdrun.lint.loops import find_spinning_loops
 from mdrun.lint.mojibake import find_mojibake, find_mojibake_in_file
 from mdrun.lint.shellcheck import find_shellcheck_all, shellcheck_path
+from mdrun.lint.undeclared import find_undeclared_reads
 from mdrun.model import LoadOptions, Runbook
 
 __all__ = ["LOAD_ERROR", "Finding", "check_runbook", "check_runbooks"]
@@ -75,6 +78,7 @@ def _load_finding(path: str, exc: MdrunError) -> Finding:
 
 def _lint(runbook: Runbook, shellcheck: str | None) -> list[Finding]:
     findings = find_mojibake(runbook.document) + find_dead_guards(runbook)
+    findings += find_undeclared_reads(runbook)
     # Python bodies, and bodies an `exec:` command reads, are not bash.
     shell = tuple(block for block in runbook.blocks if runs_as_shell(block))
     for block in shell:

@@ -36,6 +36,7 @@ SPIN, UNREACHABLE = "MD003", "MD004"
 _WAITS = frozenset({"sleep", "wait", "read", "inotifywait", "usleep"})
 _LEAVES = frozenset({"break", "exit", "return"})
 _FOREVER = frozenset({"true", ":"})
+_ANY_LOOP = ("while", "until", "for", "select")
 
 
 Flags = frozenset[bool]
@@ -161,18 +162,28 @@ def _contains_wait(node: Node) -> bool:
     return any(_contains_wait(child) for child in children(node))
 
 
-def _loops(node: Node) -> list[Loop]:
-    found = [node] if isinstance(node, Loop) and node.keyword in ("while", "until") else []
+def _loops(node: Node, keywords: tuple[str, ...] = ("while", "until")) -> list[Loop]:
+    found = [node] if isinstance(node, Loop) and node.keyword in keywords else []
     for child in children(node):
-        found += _loops(child)
+        found += _loops(child, keywords)
     return found
+
+
+def _negated(cond_text: str) -> bool:
+    """`while ! cmd`: it waits for `cmd` to succeed, as `until cmd` does."""
+    return cond_text.startswith("!")
 
 
 def _spins(walker: Walker, loop: Loop) -> bool:
     span = body_span(loop.condition)
     cond_text = walker.parsed.source[span[0] : span[1]] if span else ""
     cond_text = cond_text.strip().rstrip(";").strip()
-    polling = loop.keyword == "until" or cond_text in _FOREVER or _contains_wait(loop)
+    polling = (
+        loop.keyword == "until"
+        or cond_text in _FOREVER
+        or _negated(cond_text)
+        or _contains_wait(loop)
+    )
     if not polling:
         return False  # a counted or data loop, not a wait
     after_cond = walker.sequence(loop.condition, frozenset({False}))
@@ -180,12 +191,24 @@ def _spins(walker: Walker, loop: Loop) -> bool:
     return False in (out.falls | out.loops | after_cond.loops)
 
 
-def _all_loops(body: Body) -> list[Loop]:
-    return [inner for node in body if not isinstance(node, Operator) for inner in _loops(node)]
+def _all_loops(body: Body, keywords: tuple[str, ...] = ("while", "until")) -> list[Loop]:
+    return [
+        inner for node in body if not isinstance(node, Operator) for inner in _loops(node, keywords)
+    ]
+
+
+def _find_unreachable(walker: Walker) -> None:
+    """Walk the top level (code after `exit`) and every loop's body (code after `break` or
+    `continue`), each from its start: the walker collects what no path reaches."""
+    start = frozenset({False})
+    walker.sequence(walker.parsed.nodes, start)
+    for loop in _all_loops(walker.parsed.nodes, _ANY_LOOP):
+        walker.sequence(loop.body, start)
 
 
 def find_spinning_loops(block: Block) -> list[Finding]:
-    """Findings for one block's body; a body that cannot be parsed gives none."""
+    """MD003 and MD004 findings for one block's body; a body that cannot be parsed gives
+    none."""
     try:
         parsed = parse(block.body)
     except ShellSyntaxError:
@@ -198,6 +221,7 @@ def find_spinning_loops(block: Block) -> list[Finding]:
             head = parsed.text(loop).split(";")[0].split("\n")[0]
             message = f"polling loop `{head}` has a path that never sleeps: it would spin"
             findings.append(Finding.at(body_line_origin(block, line), SPIN, message))
+    _find_unreachable(walker)
     for node, cut_by in walker.unreachable:
         line = parsed.line_index(node.span[0])
         message = f"`{parsed.text(node)}` is unreachable: it follows `{cut_by}`"

@@ -54,6 +54,11 @@ _BASH_DEFAULTS = frozenset({"PATH", "SHELL", "TERM"})
 _PLAIN = re.compile(r"[\w./:@%+,=-]+")
 
 
+def set_by_shell(name: str) -> bool:
+    """Whether bash or mdrun gives `name` a value in every block, whatever the environment."""
+    return name in _BASH_OWNED or name in _BASH_DEFAULTS or name.startswith(("BASH", "MDRUN_"))
+
+
 class NeedsExecution(Exception):  # noqa: N818 - a verdict, not a failure
     """Deciding would need running something. Raised with what would have to run
     (`NeedsExecution("command substitution $(curl …)")`, reason `needs command substitution…`)
