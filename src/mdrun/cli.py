@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 HIDDEN_ASSIGNMENTS = "_MDRUN_HIDDEN_ASSIGNMENTS"
 """Carries `-e` values across the re-exec that takes them out of mdrun's command line."""
 
-COMMANDS = ("expand", "list", "plan", "check", "run", "attach", "profile")
+COMMANDS = ("expand", "list", "plan", "check", "diff", "run", "attach", "profile")
 
 
 def _add_input_options(p: argparse.ArgumentParser, many: bool = False) -> None:
@@ -108,6 +108,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--format", choices=("text", "json", "github"), default="text", help="default: text"
     )
+
+    p = sub.add_parser("diff", help="what a change does to the runbooks' plans")
+    _add_input_options(p, many=True)
+    p.add_argument(
+        "--base", metavar="REV", help="default: the merge base with the default branch, else HEAD"
+    )
+    p.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    p.add_argument("--exit-code", action="store_true", help="exit 1 when anything changed")
+    p.add_argument("--show-secrets", action="store_true", help="do not redact secret values")
 
     p = sub.add_parser("run", help="run the runbook (mdrun RUNBOOK is short for this)")
     _add_input_options(p)
@@ -305,6 +314,39 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 1 if findings else 0
 
 
+def cmd_diff(args: argparse.Namespace) -> int:
+    """Plan each runbook at the base and in the working tree; print what differs."""
+    from mdrun.diff.command import diff_paths, diff_runbook
+    from mdrun.diff.gittree import GitTree
+    from mdrun.diff.revisions import repository_top, resolve_base
+    from mdrun.plan.environment import initial_environment
+
+    base = resolve_base(repository_top(), args.base)
+    tree = GitTree(base.top, base.commit)
+    env = initial_environment(os.environ, args.env, args.env_file)
+    paths = diff_paths(args.runbooks, args.exclude)
+    diffs = [
+        diff_runbook(p, base, tree, _load_options(args), env, args.show_secrets) for p in paths
+    ]
+    sys.stdout.write(_render_diff(diffs, args.format))
+    return 1 if args.exit_code and any(d.changed for d in diffs) else 0
+
+
+def _render_diff(diffs: list[Any], fmt: str) -> str:
+    if fmt == "json":
+        from mdrun.diff.report import render_json
+
+        return render_json(diffs)
+    if fmt == "markdown":
+        from mdrun.diff.markdown import render_markdown
+
+        return render_markdown(diffs)
+    from mdrun.diff.report import render_text
+    from mdrun.render.text import wants_color
+
+    return render_text(diffs, color=wants_color())
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Execute the plan (or render it with --dry-run)."""
     if args.dry_run:
@@ -378,6 +420,7 @@ HANDLERS = {
     "list": cmd_list,
     "plan": cmd_plan,
     "check": cmd_check,
+    "diff": cmd_diff,
     "run": cmd_run,
     "attach": cmd_attach,
     "profile": cmd_profile,
