@@ -1,5 +1,6 @@
 """The stages' import rules, read from the source with `ast`: a folder may only use the stages
-before it, and the renders and the supervisor see nothing but the core records."""
+before it, the renders and the supervisor see nothing but the core records, and `diff/` (a
+stage after planning) plans and renders but never runs."""
 
 from __future__ import annotations
 
@@ -51,12 +52,14 @@ def violations(modules: list[tuple[str, set[str]]]) -> list[str]:
                 out.append(f"{module} -> {target}: nothing imports the command line")
             elif stage in ("render", "run", "ray") and to not in (stage, "core"):
                 out.append(f"{module} -> {target}: {stage}/ uses only the core records")
-            elif stage in PIPELINE and to in ("run", "render", "lint", "ray"):
+            elif stage in PIPELINE and to in ("run", "render", "lint", "ray", "diff"):
                 out.append(f"{module} -> {target}: {stage}/ cannot use a later stage")
             elif (
                 stage in PIPELINE and to in PIPELINE and PIPELINE.index(to) > PIPELINE.index(stage)
             ):
                 out.append(f"{module} -> {target}: {stage}/ comes before {to}/")
+            elif stage == "diff" and to in ("run", "ray"):
+                out.append(f"{module} -> {target}: diff/ plans both sides, it never runs them")
             elif (
                 stage == "core"
                 and module != "mdrun.cli"
@@ -73,7 +76,7 @@ def test_the_stages_import_only_what_comes_before_them() -> None:
 
 def test_the_source_tree_is_the_pipeline() -> None:
     folders = {p.name for p in SRC.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
-    assert {"load", "blocks", "shell", "choices", "plan", "render", "lint", "run"} <= folders
+    assert {"load", "blocks", "shell", "choices", "plan", "render", "lint", "run", "diff"} <= folders
 
 
 @pytest.mark.parametrize(
@@ -88,6 +91,12 @@ def test_the_source_tree_is_the_pipeline() -> None:
         ("mdrun.run.loop", "mdrun.choices.prompt", "run/ uses only the core records"),
         ("mdrun.lint.check", "mdrun.cli", "nothing imports the command line"),
         ("mdrun.model", "mdrun.load.sources", "the core imports no stage"),
+        ("mdrun.plan.planner", "mdrun.diff.compare", "plan/ cannot use a later stage"),
+        (
+            "mdrun.diff.command",
+            "mdrun.run.supervisor",
+            "diff/ plans both sides, it never runs them",
+        ),
     ],
 )
 def test_a_broken_rule_is_reported(module: str, imported: str, rule: str) -> None:

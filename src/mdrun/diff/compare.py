@@ -83,16 +83,20 @@ def match_blocks(old: list[Item], new: list[Item]) -> list[Pair]:
 
 
 def _in_order(pairs: Sequence[Pair]) -> set[int]:
-    """Base indices of the matched blocks that keep their relative order (a longest
-    increasing subsequence of the base positions, taken in the working tree's order)."""
-    positions = [pair[0][1].position for pair in pairs]
+    """Base positions of the matched blocks that keep their relative order: a longest
+    increasing subsequence of the base positions, taken in the working tree's order; among
+    equally long ones, the one keeping the earliest blocks in place."""
     best: list[list[int]] = []
-    for position in positions:
+    for position in (pair[0][1].position for pair in pairs):
         shorter = [c for c in best if c[-1] < position]
-        chain: list[int] = max(shorter, key=len) if shorter else []
+        chain: list[int] = max(shorter, key=_rank) if shorter else []
         best.append([*chain, position])
-    longest: list[int] = max(best, key=len) if best else []
+    longest: list[int] = max(best, key=_rank) if best else []
     return set(longest)
+
+
+def _rank(chain: list[int]) -> tuple[int, list[int]]:
+    return len(chain), [-p for p in chain]
 
 
 def _body_diff(old: PlannedBlock, new: PlannedBlock, base: str) -> str:
