@@ -139,3 +139,17 @@ def test_plan_fail_on_unknown_names_blocks_the_declared_inputs_leave_undecided(
     assert 'undecided.md:7: MD008: block "t" is unknown for MODE=fast: ' in p.stdout
     p = _mdrun(tmp_path, "plan", "--fail-on-unknown", "decided.md", "undeclared.md")
     assert (p.returncode, p.stdout) == (0, "mdrun: no findings; 2 runbooks checked\n")
+
+
+def test_a_runbook_named_by_a_relative_path_imports_from_a_parent_directory(
+    tmp_path: Path,
+) -> None:
+    _tree(
+        tmp_path,
+        {
+            "store/a/b/rb.md": "---\nimports:\n  - ../../lib/tool\n---\n# R\n",
+            "store/lib/tool.md": f"# Tool\n\n{CLEAN}",
+        },
+    )
+    p = _mdrun(tmp_path, "check", "--base-path", "store", "store/a/b/rb.md")
+    assert (p.returncode, p.stdout) == (0, "mdrun: no findings; 1 runbook checked\n")
