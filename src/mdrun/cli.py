@@ -318,6 +318,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     """Plan each runbook at the base and in the working tree; print what differs."""
     from mdrun.diff.command import diff_paths, diff_runbook
     from mdrun.diff.gittree import GitTree
+    from mdrun.diff.report import render_diffs
     from mdrun.diff.revisions import repository_top, resolve_base
     from mdrun.plan.environment import initial_environment
 
@@ -328,23 +329,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
     diffs = [
         diff_runbook(p, base, tree, _load_options(args), env, args.show_secrets) for p in paths
     ]
-    sys.stdout.write(_render_diff(diffs, args.format))
+    sys.stdout.write(render_diffs(diffs, args.format))
     return 1 if args.exit_code and any(d.changed for d in diffs) else 0
-
-
-def _render_diff(diffs: list[Any], fmt: str) -> str:
-    if fmt == "json":
-        from mdrun.diff.report import render_json
-
-        return render_json(diffs)
-    if fmt == "markdown":
-        from mdrun.diff.markdown import render_markdown
-
-        return render_markdown(diffs)
-    from mdrun.diff.report import render_text
-    from mdrun.render.text import wants_color
-
-    return render_text(diffs, color=wants_color())
 
 
 def cmd_run(args: argparse.Namespace) -> int:

@@ -12,6 +12,19 @@ _STYLES = {"+": "\x1b[32m", "-": "\x1b[31m", "@": "\x1b[36m", "#": "\x1b[1m"}
 _RESET = "\x1b[0m"
 
 
+def render_diffs(diffs: Sequence[RunbookDiff], fmt: str) -> str:
+    """`text` (coloured on a terminal), `markdown` or `json`."""
+    if fmt == "json":
+        return render_json(diffs)
+    if fmt == "markdown":
+        from mdrun.diff.markdown import render_markdown
+
+        return render_markdown(diffs)
+    from mdrun.render.text import wants_color
+
+    return render_text(diffs, color=wants_color())
+
+
 def headline(diff: RunbookDiff) -> str:
     """`runbook.md: 2 blocks added, 1 verdict flips` against the base, in one line."""
     if diff.status in ("new", "deleted"):
