@@ -153,3 +153,12 @@ def test_a_runbook_named_by_a_relative_path_imports_from_a_parent_directory(
     )
     p = _mdrun(tmp_path, "check", "--base-path", "store", "store/a/b/rb.md")
     assert (p.returncode, p.stdout) == (0, "mdrun: no findings; 1 runbook checked\n")
+
+
+def test_a_directory_without_runbooks_is_a_usage_error(tmp_path: Path) -> None:
+    _tree(tmp_path, {"empty/notes.txt": "x"})
+    for command in ("check", "plan"):
+        p = _mdrun(tmp_path, command, "empty")
+        assert (p.returncode, p.stderr) == (
+            2, "mdrun: empty is a directory with no runbook (*.md) below it\n",
+        )  # fmt: skip

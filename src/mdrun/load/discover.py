@@ -93,7 +93,7 @@ class Ignores:
 
 def runbook_paths(paths: Sequence[str], excludes: Sequence[str] = ()) -> list[str]:
     """The runbooks `paths` name, in order, each once, ignored ones left out; a path that does
-    not exist is a `UsageError`."""
+    not exist, or a directory without any `*.md`, is a `UsageError`."""
     cwd = os.getcwd()
     ignores = Ignores(excludes, cwd)
     seen: set[str] = set()
@@ -107,6 +107,8 @@ def runbook_paths(paths: Sequence[str], excludes: Sequence[str] = ()) -> list[st
             raise UsageError(f"{given}: no such file or directory")
         top = cwd if full.startswith(cwd.rstrip(os.sep) + os.sep) else _top(full)
         found = _walk(given, ignores, top) if os.path.isdir(full) else [given]
+        if not found:
+            raise UsageError(f"{given} is a directory with no runbook (*.md) below it")
         for path in found:
             key = os.path.abspath(path)
             if key not in seen and not ignores.ignored(key, False, top):
