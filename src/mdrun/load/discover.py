@@ -131,5 +131,5 @@ def _walk(root: str, ignores: Ignores, top: str) -> list[str]:
             for d in dirs
             if not d.startswith(".") and not ignores.ignored(os.path.join(full, d), True, top)
         )
-        out += [os.path.join(directory, f) for f in files if f.endswith(".md")]
+        out += [os.path.normpath(os.path.join(directory, f)) for f in files if f.endswith(".md")]
     return sorted(out)
