@@ -242,6 +242,15 @@ def test_renders_text_and_markdown(repo: Repo) -> None:
     assert markdown.startswith("## mdrun: what this change does to what runs\n")
     assert "  ```diff\n  --- rb.md:7 (merge base" in markdown
     assert "- newly reads `X` (four)" in markdown
+    assert "| `rb.md` | 1 block added, 1 block changed, 1 variable read since merge base" in markdown
+
+
+def test_a_body_holding_a_fence_gets_a_longer_fence_in_markdown(repo: Repo) -> None:
+    repo.commit({"rb.md": BASE})
+    fenced = "````shell {name=two}\ncat <<'EOF'\n```\nEOF\n````\n\n"
+    repo.write({"rb.md": BASE.replace(fence("two", "echo two"), fenced)})
+    markdown = repo.mdrun("diff", "--format", "markdown", "rb.md").stdout
+    assert "  ````diff\n" in markdown and "  +```\n" in markdown and "  ````\n" in markdown
 
 
 def test_nothing_is_executed_on_either_side(repo: Repo) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from mdrun.diff.changes import RunbookDiff
-from mdrun.diff.report import headline
+from mdrun.diff.report import change_summary
 from mdrun.render import templates
 from mdrun.render.markdown import FILTERS, fence_for
 
@@ -16,6 +16,6 @@ def render_markdown(diffs: Sequence[RunbookDiff]) -> str:
     env.filters.update(FILTERS)
     env.filters["fence"] = fence_for
     return env.get_template("diff.md.j2").render(
-        diffs=[(diff, headline(diff)) for diff in diffs],
+        diffs=[(diff, change_summary(diff)) for diff in diffs],
         changed=any(d.changed for d in diffs),
     )

@@ -26,14 +26,18 @@ def render_diffs(diffs: Sequence[RunbookDiff], fmt: str) -> str:
 
 
 def headline(diff: RunbookDiff) -> str:
-    """`runbook.md: 2 blocks added, 1 verdict flips` against the base, in one line."""
+    """`runbook.md: 2 blocks added, 1 verdict flip since main (abc1234)`."""
+    return f"{diff.runbook}: {change_summary(diff)}"
+
+
+def change_summary(diff: RunbookDiff) -> str:
+    """What changed, in a few words, and since when."""
     if diff.status in ("new", "deleted"):
-        what = "new" if diff.status == "new" else "deleted"
-        return f"{diff.runbook}: {what} since {diff.base} ({len(diff.blocks)} blocks)"
+        return f"{diff.status} since {diff.base} ({len(diff.blocks)} blocks)"
     if diff.status == "unchanged":
-        return f"{diff.runbook}: no change to what runs since {diff.base}"
+        return f"no change to what runs since {diff.base}"
     counts = [
-        (sum(1 for b in diff.blocks if b.kind == kind), f"{kind}")
+        (sum(1 for b in diff.blocks if b.kind == kind), kind)
         for kind in ("added", "removed", "moved", "changed")
     ]
     parts = [f"{n} {'block' if n == 1 else 'blocks'} {kind}" for n, kind in counts if n]
@@ -45,7 +49,9 @@ def headline(diff: RunbookDiff) -> str:
         (len(diff.choices), "choice", "choices"),
     ]
     parts += [f"{n} {one if n == 1 else many}" for n, one, many in extras if n]
-    return f"{diff.runbook}: {', '.join(parts) or 'changed'} since {diff.base}"
+    if diff.base_error:
+        parts.insert(0, "did not load at the base")
+    return f"{', '.join(parts) or 'changed'} since {diff.base}"
 
 
 def _side(side: BlockSide) -> str:
