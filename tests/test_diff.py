@@ -242,7 +242,9 @@ def test_renders_text_and_markdown(repo: Repo) -> None:
     assert markdown.startswith("## mdrun: what this change does to what runs\n")
     assert "  ```diff\n  --- rb.md:7 (merge base" in markdown
     assert "- newly reads `X` (four)" in markdown
-    assert "| `rb.md` | 1 block added, 1 block changed, 1 variable read since merge base" in markdown
+    assert (
+        "| `rb.md` | 1 block added, 1 block changed, 1 variable read since merge base" in markdown
+    )
 
 
 def test_a_body_holding_a_fence_gets_a_longer_fence_in_markdown(repo: Repo) -> None:
@@ -261,3 +263,14 @@ def test_nothing_is_executed_on_either_side(repo: Repo) -> None:
     repo.write({"rb.md": text.replace("touch", "touch ")})
     repo.diff("rb.md")
     assert not list(repo.root.glob("canary*"))
+
+
+def test_links_stored_in_the_revision_are_followed_inside_its_tree(repo: Repo) -> None:
+    repo.write({"parts/real.md": fence("linked", "echo committed")})
+    os.symlink("parts", repo.root / "dir-link")
+    os.symlink("real.md", repo.root / "parts" / "file-link.md")
+    repo.commit({"rb.md": '# R\n\n--8<-- "dir-link/file-link.md"\n'})
+    (repo.root / "parts" / "file-link.md").unlink()  # gone from the working tree only
+    (repo.root / "parts" / "file-link.md").write_text(fence("linked", "echo now"))
+    [change] = repo.diff("rb.md")["blocks"]
+    assert "-echo committed\n+echo now\n" in change["body_diff"]
