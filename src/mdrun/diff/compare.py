@@ -142,6 +142,23 @@ def _pair_changes(pairs: Sequence[Pair], base: str) -> list[BlockChange]:
     return out
 
 
+def _block_changes(
+    old_blocks: list[Item], new_blocks: list[Item], pairs: list[Pair], base: str
+) -> list[BlockChange]:
+    """Added, then removed, moved and changed blocks."""
+    paired_old = {id(p[0][0]) for p in pairs}
+    paired_new = {id(p[1][0]) for p in pairs}
+    added = [
+        BlockChange("added", s.name, None, s) for i, s in new_blocks if id(i) not in paired_new
+    ]
+    removed = [
+        BlockChange("removed", s.name, s, None) for i, s in old_blocks if id(i) not in paired_old
+    ]
+    matched = _pair_changes(pairs, base)
+    moved = [c for c in matched if c.kind == "moved"]
+    return added + removed + moved + [c for c in matched if c.kind == "changed"]
+
+
 def _flips(pairs: Sequence[Pair]) -> list[VerdictFlip]:
     return [
         VerdictFlip(new.name, old, new)
@@ -167,24 +184,12 @@ def compare(
     """What differs between the base's plan `old` and the working tree's plan `new`."""
     old_blocks, new_blocks = _blocks(old, show_secrets), _blocks(new, show_secrets)
     pairs = match_blocks(old_blocks, new_blocks)
-    paired_old = {id(p[0][0]) for p in pairs}
-    paired_new = {id(p[1][0]) for p in pairs}
-    changes = [
-        BlockChange("added", s.name, None, s) for i, s in new_blocks if id(i) not in paired_new
-    ]
-    changes += [
-        BlockChange("removed", s.name, s, None) for i, s in old_blocks if id(i) not in paired_old
-    ]
-    changed = _pair_changes(pairs, base)
-    changes += [c for c in changed if c.kind == "moved"] + [
-        c for c in changed if c.kind == "changed"
-    ]
     old_uses, new_uses = _uses(old), _uses(new)
     diff = RunbookDiff(
         runbook=runbook,
         base=base,
         status="unchanged",
-        blocks=tuple(changes),
+        blocks=tuple(_block_changes(old_blocks, new_blocks, pairs, base)),
         verdicts=tuple(_flips(pairs)),
         reads=tuple(_variables(old_uses.reads, new_uses.reads)),
         exports=tuple(_variables(old_uses.exports, new_uses.exports)),
