@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from mdrun.diff.changes import RunbookDiff
 from mdrun.diff.report import change_summary
-from mdrun.render import templates
+from mdrun.render.jinja import templates
 from mdrun.render.markdown import FILTERS, fence_for
 
 

@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 
 from mdrun.diff.changes import BlockChange, BlockSide, RunbookDiff, VariableChange
+from mdrun.render.text import wants_color
 
 SCHEMA = "mdrun.diff/1"
 _STYLES = {"+": "\x1b[32m", "-": "\x1b[31m", "@": "\x1b[36m", "#": "\x1b[1m"}
@@ -17,11 +18,9 @@ def render_diffs(diffs: Sequence[RunbookDiff], fmt: str) -> str:
     if fmt == "json":
         return render_json(diffs)
     if fmt == "markdown":
-        from mdrun.diff.markdown import render_markdown
+        from mdrun.diff.markdown import render_markdown  # jinja2, for this format only
 
         return render_markdown(diffs)
-    from mdrun.render.text import wants_color
-
     return render_text(diffs, color=wants_color())
 
 

@@ -110,8 +110,6 @@ def find_dead_guards(runbook: Runbook) -> list[Finding]:
 def find_undecided(runbook: Runbook) -> list[Finding]:
     """MD008, for `mdrun plan --fail-on-unknown`: blocks whose verdict is `unknown` for some
     combination of the declared inputs (none when the runbook declares no inputs)."""
-    from mdrun.plan.planner import plan
-
     choices, findings = declared_inputs(runbook)
     if choices is None:
         return findings
