@@ -76,7 +76,17 @@ def test_the_stages_import_only_what_comes_before_them() -> None:
 
 def test_the_source_tree_is_the_pipeline() -> None:
     folders = {p.name for p in SRC.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
-    assert {"load", "blocks", "shell", "choices", "plan", "render", "lint", "run", "diff"} <= folders
+    assert {
+        "load",
+        "blocks",
+        "shell",
+        "choices",
+        "plan",
+        "render",
+        "lint",
+        "run",
+        "diff",
+    } <= folders
 
 
 @pytest.mark.parametrize(
