@@ -16,8 +16,8 @@ from mdrun.blocks.frontmatter import runs_as_shell
 from mdrun.lint import Finding, body_line_origin
 from mdrun.lint.inputs import declared_inputs
 from mdrun.model import Block, Runbook
-from mdrun.shell.parse import changed_names
 from mdrun.shell.reads import read_names
+from mdrun.shell.scan import changed_names
 from mdrun.shell.scope import set_by_shell
 
 CODE = "MD007"

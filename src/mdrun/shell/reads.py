@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 
-_REFERENCE = re.compile(
-    r"\$(?:\{([#!]?)([A-Za-z_][A-Za-z0-9_]*)(:?[-=+?])?|([A-Za-z_][A-Za-z0-9_]*))"
-)
+from mdrun.shell.scan import NAME_PATTERN, skip_quoted
+
+_REFERENCE = re.compile(rf"\$(?:\{{([#!]?)({NAME_PATTERN})(:?[-=+?])?|({NAME_PATTERN}))")
 _HEREDOC = re.compile(r"<<-?[ \t]*(['\"])([^'\"\n]+)\1")
 
 
@@ -22,11 +22,8 @@ def read_names(source: str) -> dict[str, int]:
     i, n, in_double, word_start = 0, len(source), False, True
     while i < n:
         c = source[i]
-        if c == "\\":
-            i, word_start = i + 2, False
-        elif c == "'" and not in_double:
-            end = source.find("'", i + 1)
-            i, word_start = (n if end < 0 else end + 1), False
+        if c == "\\" or (c == "'" and not in_double):
+            i, word_start = skip_quoted(source, i), False
         elif c == "#" and word_start and not in_double:
             end = source.find("\n", i)
             i = n if end < 0 else end
