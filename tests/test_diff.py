@@ -274,3 +274,10 @@ def test_links_stored_in_the_revision_are_followed_inside_its_tree(repo: Repo) -
     (repo.root / "parts" / "file-link.md").write_text(fence("linked", "echo now"))
     [change] = repo.diff("rb.md")["blocks"]
     assert "-echo committed\n+echo now\n" in change["body_diff"]
+
+
+def test_an_inline_import_is_an_import(repo: Repo) -> None:
+    repo.commit({"rb.md": "# R\n", "lib.md": "# Lib\n\n" + fence("lib", "echo lib")})
+    repo.write({"rb.md": "# R\n\n:import{lib}\n"})
+    [change] = repo.diff("rb.md")["files"]
+    assert (change["kind"], change["path"], change["via"]) == ("import", "lib.md", "rb.md:3")

@@ -79,17 +79,22 @@ def _pulled_in(plan: Plan, files: Files) -> dict[str, Use]:
     for origin in plan.runbook.document.origins:
         for outer, inner in itertools.pairwise(origin):
             found.setdefault(inner.path, outer)
-    return {path: Use(_kind(via, files), via) for path, via in found.items()}
+    sites = plan.runbook.document.imports
+    return {
+        path: Use("import" if via in sites or _in_frontmatter(via, files) else "include", via)
+        for path, via in found.items()
+    }
 
 
-def _kind(via: SourceLocation, files: Files) -> Literal["include", "import"]:
-    """`import` when `via` is a line of its file's frontmatter, else `include`."""
+def _in_frontmatter(via: SourceLocation, files: Files) -> bool:
+    """Whether `via` is a line of its file's frontmatter: an `imports:` entry naming a script,
+    which the loader records no `ImportSite` for."""
     try:
         text = files.read(os.path.abspath(via.path)).decode("utf-8", "replace")
     except OSError:
-        return "include"
+        return False
     lines = text.split("\n")
-    if not lines or lines[0].rstrip() != "---":
-        return "include"
+    if lines[0].rstrip() != "---":
+        return False
     end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), 0)
-    return "import" if via.line <= end + 1 else "include"
+    return via.line <= end + 1
