@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from mdrun.lint.check import check_runbook, check_runbooks
+from mdrun.model import LoadOptions
+
 pytestmark = pytest.mark.timeout(60)
 
 SPIN = "```shell\nwhile true; do if ready; then break; sleep 1; fi; done\n```\n"
@@ -162,3 +165,21 @@ def test_a_directory_without_runbooks_is_a_usage_error(tmp_path: Path) -> None:
         assert (p.returncode, p.stderr) == (
             2, "mdrun: empty is a directory with no runbook (*.md) below it\n",
         )  # fmt: skip
+
+
+def test_one_call_finds_what_separate_calls_find_and_keeps_nothing_after(tmp_path: Path) -> None:
+    _tree(
+        tmp_path,
+        {
+            "a.md": '# A\n\n--8<-- "shared.md"\n',
+            "b.md": '# B\n\n--8<-- "shared.md"\n' + SPIN,
+            "shared.md": SPIN,
+        },
+    )
+    paths = [str(tmp_path / "a.md"), str(tmp_path / "b.md")]
+    separate = {f for p in paths for f in check_runbook(p, LoadOptions(), use_shellcheck=False)}
+    together = check_runbooks(paths, LoadOptions(), use_shellcheck=False)
+    assert together == sorted(separate) and len(together) == 4
+    (tmp_path / "shared.md").write_text(CLEAN)  # the next call reads the edited file
+    again = check_runbooks(paths, LoadOptions(), use_shellcheck=False)
+    assert [f.path for f in again] == [paths[1], paths[1]]

@@ -29,6 +29,7 @@ from mdrun.lint.loops import find_spinning_loops
 from mdrun.lint.mojibake import find_mojibake, find_mojibake_in_file
 from mdrun.lint.shellcheck import find_shellcheck_all, shellcheck_path
 from mdrun.lint.undeclared import find_undeclared_reads
+from mdrun.load.files import LOCAL, CachedFiles, Files
 from mdrun.model import LoadOptions, Runbook
 
 __all__ = ["LOAD_ERROR", "Finding", "check_runbook", "check_runbooks"]
@@ -50,17 +51,20 @@ def check_runbooks(
     """Every finding for every runbook in `paths`, in this one process, sorted by file and
     line; a finding in a file that several runbooks include is reported once."""
     binary = shellcheck_path() if use_shellcheck else None
+    files = CachedFiles(LOCAL)  # guidebooks import the same files: each is read once
     found: set[Finding] = set()
     for path in paths:
-        found.update(_check_one(path, options, binary))
+        found.update(_check_one(path, options, binary, files))
     return sorted(found)
 
 
-def _check_one(path: str, options: LoadOptions, shellcheck: str | None) -> list[Finding]:
+def _check_one(
+    path: str, options: LoadOptions, shellcheck: str | None, files: Files
+) -> list[Finding]:
     if not os.path.isfile(path):
         load_runbook(path, options)  # raises the loader's own UsageError
     try:
-        runbook = load_runbook(path, options)
+        runbook = load_runbook(path, options, files)
     except MdrunError as exc:
         # The rest needs the whole runbook; mojibake can still be found in the file itself.
         return [_load_finding(path, exc), *find_mojibake_in_file(path)]

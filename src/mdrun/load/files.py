@@ -101,5 +101,43 @@ def read_all(fd: int) -> bytes:
     return b"".join(chunks)
 
 
+class CachedFiles:
+    """Another `Files`, each answer kept: for one command over many runbooks (`mdrun check
+    DIR`), which import the same guidebooks again and again, while the tree does not change.
+    Errors are not kept."""
+
+    def __init__(self, files: Files) -> None:
+        self.files = files
+        self._kinds: dict[str, Kind | None] = {}
+        self._real: dict[str, str] = {}
+        self._data: dict[str, bytes] = {}
+
+    def kind(self, path: str) -> Kind | None:
+        """The inner tree's answer, asked once per path."""
+        if path not in self._kinds:
+            self._kinds[path] = self.files.kind(path)
+        return self._kinds[path]
+
+    def realpath(self, path: str) -> str:
+        """The inner tree's answer, asked once per path."""
+        real = self._real.get(path)
+        if real is None:
+            real = self._real[path] = self.files.realpath(path)
+        return real
+
+    def read(self, path: str) -> bytes:
+        """The inner tree's bytes, read once per path."""
+        data = self._data.get(path)
+        if data is None:
+            data = self._data[path] = self.files.read(path)
+        return data
+
+    def read_regular(self, path: str) -> bytes | None:
+        """The inner tree's bytes for a plain file, read once per path."""
+        if self.kind(path) != "file":
+            return self.files.read_regular(path)  # None, or the error it raises
+        return self.read(path)
+
+
 LOCAL: Files = LocalFiles()
 """The working tree: what every command but `mdrun diff`'s base side reads."""
