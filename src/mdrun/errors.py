@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import sys
-import traceback
 from collections.abc import Iterator
 from typing import TextIO
 
@@ -97,4 +96,6 @@ def error_handler(verbose: bool = False, stream: TextIO | None = None) -> Iterat
 
 
 def _print_traceback(out: TextIO) -> None:
+    import traceback  # only bugs print one; the import costs every start (bench startup rows)
+
     traceback.print_exc(file=out)
