@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import sys
-from urllib.parse import urljoin
 
 from mdrun.errors import IncludeError, UsageError
 from mdrun.load.files import LOCAL, Files, is_directory
@@ -16,7 +15,7 @@ from mdrun.load.guidebooks import find_guidebook
 from mdrun.load.includes import Expander
 from mdrun.load.origins import Origins
 from mdrun.load.sources import STDIN, Source, decode, display_path
-from mdrun.load.urls import fetch
+from mdrun.load.urls import fetch, join
 from mdrun.model import Document, ImportSite, LoadOptions, Origin, SourceLocation
 
 
@@ -123,7 +122,7 @@ class _Loader:
                     chain[-1],
                     chain[:-1],
                 )
-            spec = urljoin(including, spec)
+            spec = join(including, spec)
         if "://" in spec:
             self._url_import(entry._replace(spec=spec), chain, prefix)
             return

@@ -6,7 +6,6 @@ requests is imported here, lazily, so that runbooks without URL includes never p
 from __future__ import annotations
 
 import time
-from urllib.parse import urljoin
 
 from mdrun.errors import IncludeError
 from mdrun.load.sources import Source, decode
@@ -41,8 +40,16 @@ def fetch(url: str, options: LoadOptions, location: SourceLocation, chain: Origi
     raise IncludeError(f"{url}: more than {MAX_REDIRECTS} redirects", location, chain)
 
 
+def join(base: str, reference: str) -> str:
+    """`reference` resolved against the URL `base`. Like `requests` in `fetch`, urllib.parse
+    is imported only here, when a runbook names a URL (it costs every start otherwise)."""
+    from urllib.parse import urljoin
+
+    return urljoin(base, reference)
+
+
 def _next_hop(url: str, current: str, location: str) -> str:
-    target = urljoin(current, location)
+    target = join(current, location)
     # A redirect must not turn an https include into a local file or a plain-text fetch.
     if not target.lower().startswith("https://"):
         raise IncludeError(f"{url}: redirected to {target}, which is not https://")
