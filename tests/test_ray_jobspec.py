@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -99,11 +100,9 @@ def test_the_recorded_definition_hides_secrets_and_says_the_base_image_is_not_us
     assert "t0ken" not in definition.describe(record)
 
 
-def test_a_dry_run_shows_the_job_and_submits_nothing(tmp_path: Path) -> None:
-    """Canary: RAY_ADDRESS points at a socket that records every connection, and the body
-    would leave a file behind if anything ran it."""
-    marker = tmp_path / "ran"
-    body = write_tree(tmp_path, {"gb/main.py": f"open({str(marker)!r}, 'w')\n"})
+@contextlib.contextmanager
+def recording_socket() -> Iterator[tuple[int, list[object]]]:
+    """A loopback port that records every connection made to it while the block runs."""
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen()
@@ -116,22 +115,78 @@ def test_a_dry_run_shows_the_job_and_submits_nothing(tmp_path: Path) -> None:
 
     thread = threading.Thread(target=accept)
     thread.start()
-    port = listener.getsockname()[1]
-    env = {**os.environ, "RAY_ADDRESS": f"http://127.0.0.1:{port}", "DB_PASSWORD": "hunter22"}
-    proc = subprocess.run(
-        [sys.executable, "-m", "mdrun.ray.submit", "--dry-run", "--body", str(body),
-         "--source", str(body), "--location", "gb/index.md:3", "ray-submit", "--job-id", "j9",
-         "--entrypoint-resources", '{"gpu_node": 1}', "--", "--fast"],
-        env=env, capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
-    thread.join()
-    listener.close()
+    try:
+        yield listener.getsockname()[1], connected
+    finally:
+        thread.join()
+        listener.close()
+
+
+def test_a_dry_run_shows_the_job_and_submits_nothing(tmp_path: Path) -> None:
+    """Canary: RAY_ADDRESS points at a socket that records every connection, and the body
+    would leave a file behind if anything ran it."""
+    marker = tmp_path / "ran"
+    body = write_tree(tmp_path, {"gb/main.py": f"open({str(marker)!r}, 'w')\n"})
+    with recording_socket() as (port, connected):
+        env = {**os.environ, "RAY_ADDRESS": f"http://127.0.0.1:{port}", "DB_PASSWORD": "hunter22"}
+        proc = subprocess.run(
+            [sys.executable, "-m", "mdrun.ray.submit", "--dry-run", "--body", str(body),
+             "--source", str(body), "--location", "gb/index.md:3", "ray-submit", "--job-id", "j9",
+             "--entrypoint-resources", '{"gpu_node": 1}', "--", "--fast"],
+            env=env, capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert not connected and not marker.exists()
     assert f"ray job j9 at http://127.0.0.1:{port}" in proc.stdout
     assert "entrypoint: python main.py --fast" in proc.stdout
     assert 'entrypoint_resources: {"gpu_node": 1.0}' in proc.stdout
     assert "env: DB_PASSWORD=***" in proc.stdout and "hunter22" not in proc.stdout
+
+
+RAY_GUIDEBOOK = """# Train
+
+```shell
+export JOB_ID=train-7
+```
+
+```python
+---
+exec: >-
+  ray-submit --job-id ${JOB_ID} --entrypoint-resources '{"gpu_node": 1}' -- --epochs 2
+---
+--8<-- "./main.py"
+```
+"""
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "json"])
+def test_plan_shows_the_job_a_ray_submit_block_would_submit(tmp_path: Path, fmt: str) -> None:
+    """Canary: `mdrun plan` of a guidebook with an `exec: ray-submit` block connects to
+    nothing at RAY_ADDRESS and runs nothing, and shows the job with `${JOB_ID}` filled in from
+    the block before it."""
+    marker = tmp_path / "ran"
+    write_tree(tmp_path, {"gb/index.md": RAY_GUIDEBOOK,
+                          "gb/main.py": f"open({str(marker)!r}, 'w')\n"})  # fmt: skip
+    with recording_socket() as (port, connected):
+        env = {**os.environ, "RAY_ADDRESS": f"http://127.0.0.1:{port}", "DB_PASSWORD": "hunter22"}
+        proc = subprocess.run(
+            [sys.executable, "-m", "mdrun", "plan", "--format", fmt, "gb/index.md"], cwd=tmp_path,
+            env=env, capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert not connected and not marker.exists()
+    assert "hunter22" not in proc.stdout
+    if fmt == "json":
+        job = json.loads(proc.stdout)["blocks"][1]["ray_job"]
+        assert (job["submission_id"], job["entrypoint"]) == ("train-7", "python main.py --epochs 2")
+        assert job["runtime_env"]["working_dir"] == str(tmp_path / "gb")
+        assert job["runtime_env"]["env_vars"]["DB_PASSWORD"] == "***"
+        assert job["address"] == f"http://127.0.0.1:{port}" and job["block"] == "gb/index.md:7"
+        return
+    assert f"ray job train-7 at http://127.0.0.1:{port}" in proc.stdout
+    assert "  entrypoint: python main.py --epochs 2" in proc.stdout
+    assert f"  working_dir: {tmp_path / 'gb'}" in proc.stdout
+    assert "  files: index.md, main.py" in proc.stdout
 
 
 def test_a_whole_runbook_ships_every_file_it_was_read_from(tmp_path: Path) -> None:

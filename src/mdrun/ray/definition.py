@@ -99,6 +99,23 @@ def describe(job: Mapping[str, object]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def planned_job(
+    argv: Sequence[str],
+    body: str,
+    language: str,
+    source: str,
+    environ: Mapping[str, str],
+    location: SourceLocation | None = None,
+    show_secrets: bool = False,
+) -> dict[str, object]:
+    """The `record` of the job a block with `exec: ray-submit ARGV` (ARGV already split and
+    expanded) would submit to `$RAY_ADDRESS`. Lists the source directory; runs, copies and
+    submits nothing. UsageError (with `location`) for a malformed ARGV."""
+    spec = build_job(parse_submit_args(argv, location), body, language, source, environ,
+                     location=location)  # fmt: skip
+    return record(spec, environ.get("RAY_ADDRESS"), planned_files(spec), show_secrets)
+
+
 def describe_block(
     argv: Sequence[str],
     body: str,
@@ -108,13 +125,8 @@ def describe_block(
     location: SourceLocation | None = None,
     show_secrets: bool = False,
 ) -> str:
-    """What `plan` shows for a block with `exec: ray-submit ARGV` (ARGV already split and
-    expanded): the job that would be submitted to `$RAY_ADDRESS`. Lists the source directory;
-    runs, copies and submits nothing. UsageError (with `location`) for a malformed ARGV."""
-    spec = build_job(parse_submit_args(argv, location), body, language, source, environ,
-                     location=location)  # fmt: skip
-    job = record(spec, environ.get("RAY_ADDRESS"), planned_files(spec), show_secrets)
-    return describe(job)
+    """What `plan` shows for a block with `exec: ray-submit ARGV`: `describe` of `planned_job`."""
+    return describe(planned_job(argv, body, language, source, environ, location, show_secrets))
 
 
 def write(path: str, job: Mapping[str, object]) -> None:

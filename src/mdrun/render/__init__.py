@@ -50,7 +50,12 @@ def render_plans(
     plans: Sequence[Plan], fmt: str, show_secrets: bool, show_env: bool, as_list: bool
 ) -> str:
     """Several plans: JSON as one array (`as_list`), the other formats one after another."""
-    shown = [render_plan(plan, fmt, show_secrets, show_env) for plan in plans]
+    return join_plans([render_plan(plan, fmt, show_secrets, show_env) for plan in plans], fmt,
+                      as_list)  # fmt: skip
+
+
+def join_plans(shown: Sequence[str], fmt: str, as_list: bool) -> str:
+    """Rendered plans as one output: JSON as one array (`as_list`), others one after another."""
     if not as_list:
         return "".join(shown)
     if fmt == "json":
