@@ -2,9 +2,10 @@
 on loopback (the session's `ray_cluster` fixture: a head on 127.0.0.2, a worker on 127.0.0.3
 with a custom resource only it has).
 
-The block jobs go through `mdrun run` of a store-shaped guidebook whose block runs
-`python -m mdrun.ray.submit … ray-submit …`, the command an `exec: ray-submit` block becomes,
-so the supervisor streams, logs and signals it as it will for the real thing.
+The block jobs go through `mdrun run` of a store-shaped guidebook whose training code is a
+```` ```python ```` fence with block frontmatter `exec: ray-submit …` and the body
+`--8<-- "./main.py"`, as the store's CodeFlare guidebooks write it, so the supervisor streams,
+logs and signals the job as it does in a real run.
 """
 
 from __future__ import annotations
@@ -44,9 +45,12 @@ imports:
 ---
 # Train on the cluster
 
-```shell {name=train}
-"$MDRUN_PYTHON" -m mdrun.ray.submit --body main.py --source main.py --location index.md:7 \\
-  ray-submit --job-id "$JOB_ID" --entrypoint-resources '{"worker_only": 1}' -- --epochs 3
+```python {name=train}
+---
+exec: >-
+  ray-submit --job-id ${JOB_ID} --entrypoint-resources '{"worker_only": 1}' -- --epochs 3
+---
+--8<-- "./main.py"
 ```
 """
 
