@@ -235,9 +235,10 @@ def test_plan_describes_a_ray_submit_block_without_running_it(tmp_path: Path) ->
         tmp_path, {"gb/main.py": "raise SystemExit(1)\n", "gb/requirements.txt": "x\n"}
     )
     env = {"RAY_ADDRESS": "http://h:8265", "HF_TOKEN": "abcd1234", "JOB_ID": "j"}
-    text = definition.describe_block(
+    job = definition.planned_job(
         ["--job-id", "j", "--", "-v"], "raise SystemExit(1)\n", "python", str(main), env, HERE
     )
+    text = definition.describe(job)
     assert text.splitlines()[:3] == [
         "ray job j at http://h:8265",
         "  entrypoint: python main.py -v",

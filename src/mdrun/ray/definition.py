@@ -116,19 +116,6 @@ def planned_job(
     return record(spec, environ.get("RAY_ADDRESS"), planned_files(spec), show_secrets)
 
 
-def describe_block(
-    argv: Sequence[str],
-    body: str,
-    language: str,
-    source: str,
-    environ: Mapping[str, str],
-    location: SourceLocation | None = None,
-    show_secrets: bool = False,
-) -> str:
-    """What `plan` shows for a block with `exec: ray-submit ARGV`: `describe` of `planned_job`."""
-    return describe(planned_job(argv, body, language, source, environ, location, show_secrets))
-
-
 def write(path: str, job: Mapping[str, object]) -> None:
     """Write `job` as JSON to `path` (mode 0600: it may name private paths)."""
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
