@@ -280,3 +280,13 @@ def test_ray_says_why_a_job_that_never_ran_failed() -> None:
         "error_type": "JOB_ENTRYPOINT_COMMAND_ERROR",
     }
     assert failure_message(Outcome("FAILED", None, ran)) is None
+
+
+def test_exec_words_are_expanded_where_the_plan_knows_them() -> None:
+    from mdrun.model import EnvValue, Source
+    from mdrun.plan.execwords import exec_arguments
+
+    env = {"JOB_ID": EnvValue("j7", Source("exported", "block 1"))}
+    line = 'ray-submit --job-id ${JOB_ID} --x "$UNSET" $ALSO_UNSET \'{"a": 1}\' -- $(date)'
+    assert exec_arguments(line, env) == [
+        "--job-id", "j7", "--x", "", "$ALSO_UNSET", '{"a": 1}', "--", "$(date)"]  # fmt: skip

@@ -19,7 +19,7 @@ def submits_to_ray(block: Block) -> bool:
 
 def exec_arguments(command: str, env: Environment) -> list[str] | None:
     """The words after the command name of `command`'s first simple command, expanded from `env`
-    (a word whose value only a run knows stays as written). None when it is not one command."""
+    (a word whose value only a run knows, or that expands to no field, stays as written). None when it is not one command."""
     from mdrun.shell.words import expand
 
     parsed = parse(command)
@@ -29,7 +29,10 @@ def exec_arguments(command: str, env: Environment) -> list[str] | None:
     out: list[str] = []
     for word in first.words[1:]:
         try:
-            out += expand(word.text, Scope(env)).fields
+            fields = expand(word.text, Scope(env)).fields
         except NeedsExecution:
-            out.append(word.text)
+            fields = ()
+        # A word that expands to nothing here (`${JOB_ID}` unset until a question is answered)
+        # is shown as written rather than dropped, which would shift the arguments after it.
+        out += fields or [word.text]
     return out
