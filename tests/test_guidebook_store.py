@@ -266,3 +266,25 @@ def test_list_json_has_exactly_the_documented_fields(
     data = json.loads(capsys.readouterr().out)
     assert list(data) == _documented_fields("One JSON object")
     assert all(list(block) == _documented_fields("Each block:") for block in data["blocks"])
+
+
+def test_exec_pip_install_blocks_hand_their_requirements_to_ray_jobs(tmp_path: Path) -> None:
+    # A stand-in python3 for pip: what is tested is the hand-off, not pip's install.
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "python3").write_text('#!/bin/sh\necho "stand-in pip: $*"\n')
+    (bin_dir / "python3").chmod(0o755)
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+    env.pop("MDRUN_RAY_PIP", None)
+    fence = "```shell\n---\nexec: pip-install\n---\n{}\n```\n\n"
+    runbook = tmp_path / "req.md"
+    runbook.write_text(
+        "# req\n\n"
+        + fence.format("tabulate==0.9")
+        + fence.format("rich")
+        + '```sh\nprintf "<%s>\\n" "$MDRUN_RAY_PIP"\n```\n'
+    )
+    done = mdrun_run(runbook, tmp_path, env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    shown = "\n".join(line.split("] ", 1)[-1] for line in done.stdout.splitlines())
+    assert "<tabulate==0.9\nrich>" in shown, done.stdout

@@ -22,8 +22,10 @@ HELPERS = (
     # `pip-show PKG...`: succeeds when every package is installed for python3 (extras ignored).
     'pip-show() { local p; for p in "$@"; do python3 -m pip show -q "${p%%\\[*}" >/dev/null 2>&1'
     " || return 1; done; }\n"
-    # `exec: pip-install`: the body is a requirements file.
-    'pip-install() { python3 -m pip install -r "$MWFILEPATH"; }\n'
+    # `exec: pip-install`: the body is a requirements file; its lines are also added to
+    # `$MDRUN_RAY_PIP`, which the run's Ray jobs (`exec: ray-submit`) install too.
+    'pip-install() { python3 -m pip install -r "$MWFILEPATH" || return;'
+    ' export MDRUN_RAY_PIP="${MDRUN_RAY_PIP:+$MDRUN_RAY_PIP$\'\\n\'}$(cat "$MWFILEPATH")"; }\n'
 )
 
 RAY_SUBMIT = "ray-submit"
