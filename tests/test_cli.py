@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from mdrun.cli import _without_assignments
+from tests.conftest import run_mdrun
 
 
 @pytest.mark.parametrize(
@@ -18,3 +21,22 @@ from mdrun.cli import _without_assignments
 )
 def test_assignments_are_taken_out_of_the_command_line(raw: list[str], kept: list[str]) -> None:
     assert _without_assignments(raw) == kept
+
+
+def test_several_assignments_reach_the_run_and_leave_its_command_line(tmp_path: Path) -> None:
+    """`run -e A=.. -e B=..` runs itself again with the values in its environment: every value
+    arrives whole (spaces, `=`, a newline), and none is on the command line `ps` shows."""
+    (tmp_path / "rb.md").write_text(
+        "```bash\n"
+        "for v in A B C; do printf %s \"${!v}\" > \"$v.txt\"; done\n"
+        "tr '\\0' ' ' < /proc/$PPID/cmdline > cmdline.txt\n"
+        "```\n"
+    )
+    values = {"A": "one", "B": "two words=x", "C": "line 1\nline 2"}
+    assignments = [a for k, v in values.items() for a in ("-e", f"{k}={v}")]
+    proc = run_mdrun("run", "rb.md", "--log-dir", "logs", *assignments, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert {k: (tmp_path / f"{k}.txt").read_text() for k in values} == values
+    cmdline = (tmp_path / "cmdline.txt").read_text()
+    assert "rb.md" in cmdline
+    assert not [v for v in values.values() if v in cmdline]

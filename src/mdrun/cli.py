@@ -7,6 +7,7 @@ tens of milliseconds, and rich, jinja2 and bashlex are not free.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from collections.abc import Sequence
@@ -476,7 +477,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.code or 0) if exc.code in (0, None) else EXIT_USAGE
     hidden = os.environ.pop(HIDDEN_ASSIGNMENTS, None)
     if hidden is not None:
-        args.env = [*hidden.split("\0"), *args.env]
+        args.env = [*json.loads(hidden), *args.env]
     elif args.command == "run" and args.env and not args.dry_run:
         _reexec_without_assignments(parser, raw, args)
     with error_handler(verbose=args.verbose):
@@ -514,6 +515,7 @@ def _reexec_without_assignments(
         return
     if {**vars(again), "env": args.env} != vars(args) or again.env:
         return
-    env = {**os.environ, HIDDEN_ASSIGNMENTS: "\0".join(args.env)}
+    # A JSON list: an environment value cannot hold the NUL that would separate them.
+    env = {**os.environ, HIDDEN_ASSIGNMENTS: json.dumps(args.env)}
     sys.stdout.flush()
     os.execve(sys.executable, [sys.executable, "-m", "mdrun", *rest], env)
