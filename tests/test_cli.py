@@ -28,7 +28,7 @@ def test_several_assignments_reach_the_run_and_leave_its_command_line(tmp_path: 
     arrives whole (spaces, `=`, a newline), and none is on the command line `ps` shows."""
     (tmp_path / "rb.md").write_text(
         "```bash\n"
-        "for v in A B C; do printf %s \"${!v}\" > \"$v.txt\"; done\n"
+        'for v in A B C; do printf %s "${!v}" > "$v.txt"; done\n'
         "tr '\\0' ' ' < /proc/$PPID/cmdline > cmdline.txt\n"
         "```\n"
     )
