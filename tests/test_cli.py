@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
-from mdrun.cli import _without_assignments
+from mdrun.cli import HIDDEN_ASSIGNMENTS, _without_assignments
 from tests.conftest import run_mdrun
 
 
@@ -40,3 +41,14 @@ def test_several_assignments_reach_the_run_and_leave_its_command_line(tmp_path: 
     cmdline = (tmp_path / "cmdline.txt").read_text()
     assert "rb.md" in cmdline
     assert not [v for v in values.values() if v in cmdline]
+
+
+def test_a_failure_while_taking_assignments_out_is_an_internal_error(tmp_path: Path) -> None:
+    """What goes wrong across the re-exec is a bug like any other: exit 3 and one line, no
+    traceback (an unreadable carrier variable stands for it)."""
+    (tmp_path / "rb.md").write_text("```bash\necho hi\n```\n")
+    env = {**os.environ, "NO_COLOR": "1", HIDDEN_ASSIGNMENTS: "not json"}
+    proc = run_mdrun("run", "rb.md", "--log-dir", "logs", env=env, cwd=tmp_path)
+    assert proc.returncode == 3, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.startswith("mdrun: internal error:"), proc.stderr

@@ -475,12 +475,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(_normalise_argv(raw))
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
         return int(exc.code or 0) if exc.code in (0, None) else EXIT_USAGE
-    hidden = os.environ.pop(HIDDEN_ASSIGNMENTS, None)
-    if hidden is not None:
-        args.env = [*json.loads(hidden), *args.env]
-    elif args.command == "run" and args.env and not args.dry_run:
-        _reexec_without_assignments(parser, raw, args)
     with error_handler(verbose=args.verbose):
+        hidden = os.environ.pop(HIDDEN_ASSIGNMENTS, None)
+        if hidden is not None:
+            args.env = [*json.loads(hidden), *args.env]
+        elif args.command == "run" and args.env and not args.dry_run:
+            _reexec_without_assignments(parser, raw, args)
         return HANDLERS[args.command](args)
     return EXIT_USAGE  # pragma: no cover - error_handler always raises or returns
 
