@@ -43,7 +43,16 @@ def _tab(title: str, body: str = "echo hi", indent: str = "") -> str:
 def test_aprioris_are_recognised_by_their_answers(
     titles: list[str], key: str, canonical_titles: tuple[str, ...]
 ) -> None:
-    assert recognise(titles) == (key, canonical_titles)
+    found = recognise(titles)
+    assert found is not None and (found.key, found.titles) == (key, canonical_titles)
+
+
+def test_an_apriori_is_named_for_what_it_asks_not_for_the_first_heading_it_sits_under() -> None:
+    text = (
+        "# Websocat\n\n" + _tab("MacOS") + _tab("Linux") + "# Jq\n\n" + _tab("Intel") + _tab("M1")
+    )
+    assert [g.name for g in _questions(text).groups] == ["Platform", "Architecture"]
+    assert _questions("# Pick\n\n" + _tab("A") + _tab("B")).groups[0].name == "Pick"
 
 
 def test_ordinary_questions_and_madwizards_unlisted_cpu_rule_are_not_aprioris() -> None:
@@ -134,15 +143,15 @@ def test_blocks_know_their_choice_path_by_question_id_and_answer() -> None:
 def test_kubectl_asks_its_platform_then_installer_then_arch() -> None:
     found = _questions((STORE / "kubernetes" / "kubectl.md").read_text())
     assert [(q.group.key, q.group.name, q.path) for q in found.asked] == [
-        ("madwizard/apriori/platform", "Install kubectl", ()),
+        ("madwizard/apriori/platform", "Platform", ()),
         (
             "madwizard/apriori/mac-installer",
-            "Install kubectl > MacOS",
+            "Mac installer",
             (("madwizard/apriori/platform", "Darwin"),),
         ),
         (
             "madwizard/apriori/arch",
-            "Install kubectl > MacOS > curl",
+            "Architecture",
             (("madwizard/apriori/platform", "Darwin"), ("madwizard/apriori/mac-installer", "curl")),
         ),
     ]

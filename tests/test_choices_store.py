@@ -58,7 +58,7 @@ def test_answers_pick_the_branches_kubectl_runs_on_a_mac_with_curl() -> None:
         str(STORE / "kubernetes" / "kubectl.md"),
         "--format=json",
         "--choose=madwizard/apriori/platform=Darwin",
-        "--choose=Install kubectl > MacOS=curl",
+        "--choose=Mac installer=curl",
         "--choose=madwizard/apriori/arch=arm64",
     )
     assert code == 0, err

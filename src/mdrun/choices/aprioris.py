@@ -54,6 +54,9 @@ class Apriori(NamedTuple):
     """`madwizard/apriori/platform`, `…/arch`, `…/mac-installer`, `…/use-gpu`, `…/in-terminal`."""
     titles: tuple[str, ...]
     """The tabs' names after canonicalisation, in tab order (`MacOS` → `Darwin`)."""
+    name: str
+    """What the question is about (`Platform`), shown instead of the heading it first sits
+    under: one apriori governs every guidebook that asks it, so no one heading names it."""
 
 
 class Host(NamedTuple):
@@ -95,18 +98,19 @@ def recognise(titles: list[str]) -> Apriori | None:
     """madwizard's apriori group for tabs with these names, or None (an ordinary question)."""
     lower = [t.lower() for t in titles]
     if all(t in GPU_OPTIONS for t in lower):
-        return Apriori("madwizard/apriori/use-gpu", tuple(GPU_OPTIONS[t] for t in lower))
+        return Apriori("madwizard/apriori/use-gpu", tuple(GPU_OPTIONS[t] for t in lower), "GPUs")
     if all(t in ARCHES for t in lower):
-        return Apriori("madwizard/apriori/arch", tuple(_capitalize(ARCHES[t]) for t in lower))
+        arches = tuple(_capitalize(ARCHES[t]) for t in lower)
+        return Apriori("madwizard/apriori/arch", arches, "Architecture")
     if all(t in PLATFORMS for t in lower):
         names = tuple(_capitalize(PLATFORMS[t]) for t in lower)
-        return Apriori("madwizard/apriori/platform", names)
+        return Apriori("madwizard/apriori/platform", names, "Platform")
     if any(_BREW.search(t) for t in titles):
         names = tuple("Homebrew" if _BREW.search(t) else t for t in titles)
-        return Apriori("madwizard/apriori/mac-installer", names)
+        return Apriori("madwizard/apriori/mac-installer", names, "Mac installer")
     if all(_TERMINAL.match(t) for t in titles):
         names = tuple("Text" if "text" in t else "HTML" for t in lower)
-        return Apriori("madwizard/apriori/in-terminal", names)
+        return Apriori("madwizard/apriori/in-terminal", names, "Terminal")
     return None
 
 

@@ -91,7 +91,7 @@ def _choice(group: TabGroup, where: Provenance) -> ChoiceGroup:
     return ChoiceGroup(
         id=context(key, where),
         key=key,
-        name=group.name,
+        name=apriori.name if apriori else group.name,
         options=apriori.titles if apriori else tuple(names),
         kind=_kind(titles),
         defaults=tuple(t.default for t in titles),
