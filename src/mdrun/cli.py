@@ -10,7 +10,7 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from mdrun import __version__
@@ -18,6 +18,7 @@ from mdrun.errors import EXIT_USAGE, UsageError, error_handler
 from mdrun.model import LoadOptions
 
 if TYPE_CHECKING:
+    from mdrun.choices.lazy import RunSettling
     from mdrun.model import Answer, Plan, Runbook
 
 HIDDEN_ASSIGNMENTS = "_MDRUN_HIDDEN_ASSIGNMENTS"
@@ -224,9 +225,8 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _plan(args: argparse.Namespace, settle: bool = False, path: str | None = None) -> Plan:
-    """The plan; with `settle` (a run), every reached question answered first (prompting on a
-    terminal) and only the chosen branches kept, `${choice}` filled in."""
+def _plan(args: argparse.Namespace, path: str | None = None) -> Plan:
+    """The plan, with the answers known without asking anyone (`choices.session`)."""
     from mdrun.choices.wire import load_guidebook
     from mdrun.plan.environment import initial_environment
     from mdrun.plan.planner import plan
@@ -236,32 +236,55 @@ def _plan(args: argparse.Namespace, settle: bool = False, path: str | None = Non
     values = {name: v.value for name, v in env.items() if v.value is not None}
     answers: dict[str, Answer] = {}
     if runbook.questions or args.choose or args.assert_:
-        runbook, answers = _answer(args, runbook, values, settle)
+        answers = _known(args, runbook, values)
     return plan(runbook, env, answers)
 
 
-def _answer(
-    args: argparse.Namespace, runbook: Runbook, env: dict[str, str], settle: bool
-) -> tuple[Runbook, dict[str, Answer]]:
+def _known(args: argparse.Namespace, runbook: Runbook, env: dict[str, str]) -> dict[str, Answer]:
     from mdrun.choices import session
     from mdrun.choices.answers import parse_choose
     from mdrun.choices.aprioris import this_host
 
     given = [parse_choose(t) for t in args.choose]
     given += [parse_choose(t, "--assert") for t in args.assert_]
-    host = this_host(env)
-    if not settle:
-        return runbook, session.known_answers(runbook.questions, given, env, args.profile, host)
+    return session.known_answers(runbook.questions, given, env, args.profile, this_host(env))
+
+
+def _run_plan(args: argparse.Namespace) -> tuple[Plan, RunSettling | None]:
+    """The plan a run starts with, and what settles its questions as the run reaches them
+    (choices.lazy): on a terminal, what governs the first blocks is asked now; off one, every
+    reached question must be answered now (exit 2) but for those an earlier block answers."""
     from mdrun.choices.apply import chosen_blocks, run_id
+    from mdrun.choices.lazy import RunSettling
     from mdrun.choices.prompt import TerminalPrompter, interactive
+    from mdrun.choices.wire import load_guidebook
+    from mdrun.plan.environment import initial_environment
+    from mdrun.plan.planner import plan
     from mdrun.run.expansion import bash_runner
 
+    runbook = load_guidebook(args.runbook, _load_options(args))
+    env = initial_environment(os.environ, args.env, args.env_file)
+    values = {name: v.value for name, v in env.items() if v.value is not None}
+    if not (runbook.questions or args.choose or args.assert_):
+        return plan(runbook, env), None
+    groups = list({q.group.id: q.group for q in runbook.questions}.values())
+    uuid = run_id()
+
+    def replan(answers: Mapping[str, Answer]) -> Plan:
+        kept = chosen_blocks(runbook.blocks, lambda b: b.choices, groups, answers, uuid, True)
+        return plan(runbook._replace(blocks=kept), env, answers)
+
     prompter = TerminalPrompter() if interactive() else None
-    asked = runbook.questions
-    answers = session.settle(asked, given, env, args.profile, host, prompter, bash_runner())
-    groups = list({q.group.id: q.group for q in asked}.values())
-    blocks = chosen_blocks(runbook.blocks, lambda b: b.choices, groups, answers, run_id())
-    return runbook._replace(blocks=blocks), answers
+    known = _known(args, runbook, values)
+    settling = RunSettling(
+        runbook.questions, known, replan, bash_runner(), prompter, args.profile, values
+    )
+    if prompter is None:
+        settling.require(replan(known))
+    else:
+        settling.settle_first(replan(known).runbook.blocks, dict(os.environ) | values)
+    settling.save()
+    return replan(settling.answers), settling
 
 
 def _runbook_paths(args: argparse.Namespace) -> list[str]:
@@ -398,7 +421,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from mdrun.blocks.extract import nothing_to_run
     from mdrun.run.supervisor import RunOptions, run_plan
 
-    plan = _plan(args, settle=True)
+    plan, settling = _run_plan(args)
     if not plan.blocks:
         raise nothing_to_run(plan.runbook)
 
@@ -409,7 +432,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         keep_going=args.keep_going,
         show_secrets=args.show_secrets,
     )
-    return run_plan(plan, options)
+    return run_plan(plan, options, settling)
 
 
 def cmd_profile(args: argparse.Namespace) -> int:

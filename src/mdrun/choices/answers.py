@@ -21,6 +21,7 @@ from typing import NamedTuple
 
 from mdrun.choices.aprioris import Host, host_answer
 from mdrun.choices.dynamic import from_environment
+from mdrun.choices.pending import encode_picks, picks
 from mdrun.errors import UsageError
 from mdrun.model import Answer, ChoiceGroup
 
@@ -72,6 +73,8 @@ def _flag_answer(group: ChoiceGroup, given: Sequence[Assertion]) -> Answer | Non
         return None
     if group.kind == "form":
         return _form_answer(group, mine)
+    if group.kind == "multi":
+        return _multi_answer(group, mine)
     last = mine[-1]
     if group.kind == "dynamic":
         return Answer(group.id, last.value, "flag", last.flag)
@@ -80,6 +83,22 @@ def _flag_answer(group: ChoiceGroup, given: Sequence[Assertion]) -> Answer | Non
         offered = ", ".join(repr(o) for o in group.options)
         raise UsageError(f"{last.flag}: {group.name!r} has no answer {last.value!r}; {offered}")
     return Answer(group.id, option, "flag", last.flag)
+
+
+def _multi_answer(group: ChoiceGroup, mine: Sequence[Assertion]) -> Answer:
+    """Several tabs: each flag names one (or madwizard's JSON list of them); repeats add up."""
+    found: list[str] = []
+    for assertion in mine:
+        for name in picks(assertion.value):
+            option = match_option(name, group.options)
+            if option is None:
+                offered = ", ".join(repr(o) for o in group.options)
+                raise UsageError(
+                    f"{assertion.flag}: {group.name!r} has no answer {name!r}; {offered}"
+                )
+            found.append(option)
+    flags = "; ".join(a.flag for a in mine)
+    return Answer(group.id, encode_picks(group, found), "flag", flags)
 
 
 def _form_answer(group: ChoiceGroup, mine: Sequence[Assertion]) -> Answer | None:
@@ -121,6 +140,12 @@ def _profile_answer(group: ChoiceGroup, profile: Mapping[str, object], name: str
                 group.id, "", "profile", detail, tuple((o, fields[o]) for o in group.options)
             )
         return None
+    if group.kind == "multi":
+        # madwizard replays a multi-select only when every tab it names is still there.
+        names = picks(stored)
+        if not names or not all(n in group.options for n in names):
+            return None
+        return Answer(group.id, encode_picks(group, names), "profile", detail)
     if not isinstance(stored, str):
         return None
     if group.kind == "dynamic":

@@ -1,8 +1,9 @@
-"""The blocks a run executes once every question is answered: chosen branches, `${choice}` in.
+"""The blocks a run executes: chosen branches, `${choice}` in.
 
 Blocks under a tab that was not chosen are left out; the others get madwizard's macros filled in
-(`${choice}`, `${uuid}`). A block under a question still without an answer is a bug in the
-caller (run settles every reached question first), reported as such.
+(`${choice}`, `${uuid}`). A block under a question still without an answer is kept as written
+with `keep_open` (the run asks that question when it reaches the block), else it is a bug in
+the caller, reported as such.
 """
 
 from __future__ import annotations
@@ -26,14 +27,19 @@ def chosen_blocks(
     groups: Sequence[ChoiceGroup],
     answers: Mapping[str, Answer],
     uuid: str,
+    keep_open: bool = False,
 ) -> tuple[Block, ...]:
-    """The blocks on the chosen branches, in order, their bodies with the macros filled in."""
+    """The blocks on the chosen branches, in order, their bodies with the macros filled in;
+    with `keep_open`, also those under a question not answered yet, as written."""
     by_id = {g.id: g for g in groups}
     out = []
     for block in blocks:
         path = path_of(block)
         standing = branch(path, by_id, answers)
         if standing.kind == "not chosen":
+            continue
+        if standing.kind == "open" and keep_open:
+            out.append(block)
             continue
         if standing.kind == "open":
             raise AssertionError(f"block {block.name}: {standing.reason} (settle answers first)")

@@ -20,16 +20,33 @@ class UnansweredError(MdrunError):
     """Questions without answers and no terminal to ask them on: exit 2 before anything runs."""
 
 
+def picks(value: object) -> list[str]:
+    """A multi-select answer's names: madwizard's JSON list (`["Tab1","Tab3"]`, as its profiles
+    and `--assert` spell it), a list, or else one name."""
+    if isinstance(value, str) and value.lstrip().startswith("["):
+        text = value
+        try:
+            value = json.loads(text)
+        except ValueError:
+            return [text]
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    return [str(value)]
+
+
+def encode_picks(group: ChoiceGroup, names: Collection[str]) -> str:
+    """A multi-select answer as madwizard keeps it: the picked tabs' names, in tab order, as a
+    compact JSON list."""
+    picked = [o for o in group.options if o in names]
+    return json.dumps(picked, ensure_ascii=False, separators=(",", ":"))
+
+
 def chose(group: ChoiceGroup, answer: Answer, option: str) -> bool:
     """Whether `answer` selects the tab named `option` of `group`."""
     if group.kind == "form":
         return True  # a form's tabs all run, each with its own value
     if group.kind == "multi":
-        try:
-            picked = json.loads(answer.value)
-        except ValueError:
-            picked = [answer.value]
-        return option in picked if isinstance(picked, list) else False
+        return option in picks(answer.value)
     return tab_for(group, answer.value) == option
 
 
@@ -65,6 +82,8 @@ def choose_line(group: ChoiceGroup, by_name: bool = False) -> str:
         ]
         return " ".join(flags)
     value = "LINE" if group.kind == "dynamic" else group.options[0]
+    if group.kind == "multi":
+        value = encode_picks(group, group.options[:2])
     name = group.name if by_name else group.id
     return f"--choose {shlex.quote(f'{name}={value}')}"
 
@@ -77,7 +96,8 @@ def _answers_text(group: ChoiceGroup) -> str:
             f"{o} [default: {d}]" if d else o
             for o, d in zip(group.options, group.defaults, strict=False)
         )
-    return "one of " + ", ".join(group.options)
+    some = "one or more of " if group.kind == "multi" else "one of "
+    return some + ", ".join(group.options)
 
 
 def unanswered_message(waiting: Sequence[Question], unique: Collection[str] = ()) -> str:
@@ -98,9 +118,12 @@ def unanswered_message(waiting: Sequence[Question], unique: Collection[str] = ()
     return "\n".join(lines)
 
 
-def require_answers(asked: Sequence[Question], answers: Mapping[str, Answer]) -> None:
-    """Raise `UnansweredError` naming the reached questions that have no answer."""
-    waiting = pending(asked, answers)
+def require_answers(
+    asked: Sequence[Question], answers: Mapping[str, Answer], later: Collection[str] = ()
+) -> None:
+    """Raise `UnansweredError` naming the reached questions that have no answer; those in
+    `later` (question ids) are left to be answered during the run."""
+    waiting = [q for q in pending(asked, answers) if q.group.id not in later]
     if waiting:
         names = Counter(g.name.casefold() for g in {q.group.id: q.group for q in asked}.values())
         unique = {name for name, count in names.items() if count == 1}

@@ -1,8 +1,10 @@
-"""Asking on a terminal: an arrow-key select list for a question, a text field for a form field.
+"""Asking on a terminal: an arrow-key select list for a question, a checklist for a multi-select
+one (space toggles, Enter accepts), a text field for a form field.
 
 The terminal is put in raw mode only while a prompt reads keys, and restored whatever happens.
-Ctrl-C (or Ctrl-D) at a prompt raises `KeyboardInterrupt`, which `errors.error_handler` turns
-into exit 130; prompts come before any block starts, so nothing has been started then.
+Ctrl-C (or Ctrl-D) at a prompt raises `KeyboardInterrupt`: before the run starts
+`errors.error_handler` turns it into exit 130; during a run the supervisor stops the run as it
+does for a Ctrl-C during a block (cleanups run, logs and run.json kept, exit 130).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Protocol
 UP = ("\x1b[A", "\x1bOA", "k")
 DOWN = ("\x1b[B", "\x1bOB", "j")
 ENTER = ("\r", "\n")
+TOGGLE = " "
 INTERRUPT = ("\x03", "\x04")
 BACKSPACE = ("\x7f", "\x08")
 VISIBLE = 10
@@ -33,6 +36,9 @@ class Prompter(Protocol):
 
     def text(self, question: str, default: str | None) -> str:
         """The value typed (the default when nothing is)."""
+
+    def multiselect(self, question: str, options: Sequence[str]) -> list[int]:
+        """The indices of the answers picked (at least one), in the order offered."""
 
 
 def interactive() -> bool:
@@ -62,6 +68,16 @@ class TerminalPrompter:
             self._write("\x1b[?25h")
             termios.tcsetattr(self.in_fd, termios.TCSADRAIN, saved)
 
+    @contextmanager
+    def _cleared(self, question: str, rows: int) -> Iterator[None]:
+        """Take the list away when it is answered; on Ctrl-C, say so in its place."""
+        try:
+            yield
+        except KeyboardInterrupt:
+            self._write(f"\x1b[{rows + 1}A\r\x1b[J? {question}: interrupted\n")
+            raise
+        self._write(f"\x1b[{rows + 1}A\r\x1b[J")
+
     def _key(self) -> str:
         """One key: a character, or a whole escape sequence (arrows)."""
         first = os.read(self.in_fd, 1)
@@ -79,21 +95,50 @@ class TerminalPrompter:
         with self._raw():
             self._write(f"? {question}\n")
             self._draw(options, current, rows, first=True)
-            while (key := self._key()) not in ENTER:
-                current = _move(key, current, len(options))
-                self._draw(options, current, rows)
-            self._write(f"\x1b[{rows + 1}A\r\x1b[J")
+            with self._cleared(question, rows):
+                while (key := self._key()) not in ENTER:
+                    current = _move(key, current, len(options))
+                    self._draw(options, current, rows)
         self._write(f"? {question}: {options[current]}\n")
         return current
 
-    def _draw(self, options: Sequence[str], current: int, rows: int, first: bool = False) -> None:
-        """`rows` options around the current one (a long dynamic list scrolls)."""
+    def multiselect(self, question: str, options: Sequence[str]) -> list[int]:
+        """A checklist: move with ↑/↓ (or k/j, or a digit), toggle with space, accept with
+        Enter once at least one is ticked (madwizard, too, refuses an empty pick)."""
+        current = 0
+        picked: set[int] = set()
+        rows = min(len(options), VISIBLE)
+        with self._raw():
+            self._write(f"? {question} (space selects, Enter accepts)\n")
+            self._draw(options, current, rows, first=True, ticked=picked)
+            with self._cleared(question, rows):
+                while (key := self._key()) not in ENTER or not picked:
+                    if key == TOGGLE:
+                        picked ^= {current}
+                    elif key not in ENTER:
+                        current = _move(key, current, len(options))
+                    self._draw(options, current, rows, ticked=picked)
+        chosen = sorted(picked)
+        self._write(f"? {question}: {', '.join(options[i] for i in chosen)}\n")
+        return chosen
+
+    def _draw(
+        self,
+        options: Sequence[str],
+        current: int,
+        rows: int,
+        first: bool = False,
+        ticked: set[int] | None = None,
+    ) -> None:
+        """`rows` options around the current one (a long dynamic list scrolls); with `ticked`,
+        each with its check box."""
         if not first:
             self._write(f"\x1b[{rows}A")
         top = min(max(current - rows // 2, 0), len(options) - rows)
         for i in range(top, top + rows):
             mark = "\x1b[1;36m>" if i == current else " "
-            self._write(f"\r\x1b[2K{mark} {options[i]}\x1b[0m\n")
+            box = "" if ticked is None else "[x] " if i in ticked else "[ ] "
+            self._write(f"\r\x1b[2K{mark} {box}{options[i]}\x1b[0m\n")
 
     def text(self, question: str, default: str | None) -> str:
         """A one-line field; Enter with nothing typed takes the default."""

@@ -11,7 +11,7 @@ from mdrun.choices import profiles
 from mdrun.choices.answers import Assertion, resolve, unmatched
 from mdrun.choices.aprioris import Host
 from mdrun.choices.dynamic import Runner, answers_of, strip_ansi
-from mdrun.choices.pending import pending, require_answers
+from mdrun.choices.pending import encode_picks, pending, require_answers
 from mdrun.choices.prompt import Prompter
 from mdrun.errors import UsageError
 from mdrun.model import Answer, ChoiceGroup, Question
@@ -29,6 +29,9 @@ def ask_one(
             for field, default in zip(group.options, group.defaults, strict=False)
         )
         return Answer(group.id, "", "prompt", "asked", fields)
+    if group.kind == "multi":
+        chosen = [group.options[i] for i in prompter.multiselect(title, group.options)]
+        return Answer(group.id, encode_picks(group, chosen), "prompt", "asked")
     options = group.options
     if group.kind == "dynamic":
         if runner is None:

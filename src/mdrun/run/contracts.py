@@ -7,10 +7,10 @@ supervisor gives it the event loop and the real killer.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import NamedTuple, Protocol
 
-from mdrun.model import Plan, PlannedBlock
+from mdrun.model import Answer, Block, Plan, PlannedBlock
 from mdrun.run.handoff import ShellState
 from mdrun.run.manifest import BlockRecord
 from mdrun.run.process import ChildSpec
@@ -48,6 +48,18 @@ class UI(Protocol):
 
     def message(self, text: str) -> None: ...
     def error(self, text: str) -> None: ...
+
+
+class Settler(Protocol):
+    """The questions still open when the run starts (`choices.lazy.RunSettling`): the manager
+    asks it before each block whether something must be settled first, and gets the plan again
+    with the answers (prompting, or running a dynamic question's command, in the run's shell
+    state)."""
+
+    @property
+    def answers(self) -> Mapping[str, Answer]: ...
+    def needs(self, block: Block) -> bool: ...
+    def settle(self, block: Block, env: Mapping[str, str]) -> Plan: ...
 
 
 class Policy(NamedTuple):

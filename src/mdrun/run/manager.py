@@ -13,6 +13,7 @@ import signal
 import time
 
 from mdrun.model import PlannedBlock, format_origin
+from mdrun.run.asking import settle_before
 from mdrun.run.blockguard import block_guard, block_script
 from mdrun.run.contracts import ChildLike, Running
 from mdrun.run.handoff import ShellState
@@ -37,6 +38,10 @@ class Manager(RunState):
                 self.begin_stop()
                 return
             planned = self.items[self.pos]
+            if self.settler is not None and self.settler.needs(planned.block):
+                if not settle_before(self, planned):
+                    return
+                continue  # the plan from here on, with the answers
             self.pos += 1
             self._reach(planned)
             self.changed()

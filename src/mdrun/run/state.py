@@ -17,7 +17,7 @@ from typing import Literal
 
 from mdrun.model import Plan, PlannedBlock, format_origin
 from mdrun.run.blockguard import skip_reason
-from mdrun.run.contracts import IO, UI, Killer, Policy, Running, initial_shell
+from mdrun.run.contracts import IO, UI, Killer, Policy, Running, Settler, initial_shell
 from mdrun.run.manifest import BlockRecord
 
 Phase = Literal["main", "stopping", "cleanup", "sweeping", "done"]
@@ -37,19 +37,19 @@ class RunState:
         ui: UI,
         clock: Callable[[], float] = time.monotonic,
         on_change: Callable[[], None] = lambda: None,
+        settler: Settler | None = None,
     ) -> None:
         self.items = list(plan.blocks)
+        self.settler = settler
+        """Questions still open: settled as the run reaches the blocks they govern."""
+        self.answers = dict(plan.answers)
+        """The answers so far (run.json's `answers`)."""
         self.policy, self.io, self.killer, self.ui, self.clock = policy, io, killer, ui, clock
         self.changed = on_change
         self.shell = initial_shell(plan, dict(os.environ), os.getcwd())
         self.start_cwd = self.shell.cwd
         """Where mdrun started: cleanup blocks run there when their directory is gone."""
-        self.records = {
-            p.block.name: BlockRecord(
-                p.block.name, _origin(p), p.block.mode, f"{p.verdict.kind}: {p.verdict.reason}"
-            )
-            for p in plan.blocks
-        }
+        self.records = {p.block.name: record_for(p) for p in plan.blocks}
         self.phase: Phase = "main"
         self.pos = 0
         self.sync: Running | None = None
@@ -223,5 +223,9 @@ class RunState:
         return min(times, default=None)
 
 
-def _origin(planned: PlannedBlock) -> str:
-    return format_origin(planned.block.origin)
+def record_for(planned: PlannedBlock) -> BlockRecord:
+    """A block's row in run.json before it is reached."""
+    block, verdict = planned.block, planned.verdict
+    return BlockRecord(
+        block.name, format_origin(block.origin), block.mode, f"{verdict.kind}: {verdict.reason}"
+    )

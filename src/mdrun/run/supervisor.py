@@ -18,7 +18,8 @@ from typing import NamedTuple
 
 from mdrun.model import Plan
 from mdrun.redact import secret_values
-from mdrun.run.contracts import Policy, initial_shell
+from mdrun.run.asking import ConsoleSettler
+from mdrun.run.contracts import Policy, Settler, initial_shell
 from mdrun.run.live import LiveArea, print_summary, terminal_size
 from mdrun.run.logdir import make_log_dir
 from mdrun.run.loop import Loop
@@ -128,8 +129,10 @@ def _same_file(a: int, b: int) -> bool:
     return (first.st_dev, first.st_ino) == (second.st_dev, second.st_ino)
 
 
-def run_plan(plan: Plan, options: RunOptions) -> int:
-    """Run every block of `plan`; return 0, 1 (a block failed) or 128+signal."""
+def run_plan(plan: Plan, options: RunOptions, settler: Settler | None = None) -> int:
+    """Run every block of `plan`; return 0, 1 (a block failed), 2 (a question reached during
+    the run could not be answered) or 128+signal. `settler` answers the questions still open
+    as the run reaches the blocks they govern."""
     log_dir = make_log_dir(options.log_dir)
     run_id = uuid.uuid4().hex
     temp_dir = tempfile.mkdtemp(prefix="mdrun-")
@@ -137,7 +140,7 @@ def run_plan(plan: Plan, options: RunOptions) -> int:
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a size limit must fail writes, not kill us
     watchdog = Watchdog(run_id, options.grace, temp_dir)
     try:
-        code = _run(plan, options, log_dir, run_id, temp_dir, watchdog)
+        code = _run(plan, options, log_dir, run_id, temp_dir, watchdog, settler)
     except BaseException:
         watchdog.close()  # without "done": the watchdog stops whatever is left
         raise
@@ -149,7 +152,13 @@ def run_plan(plan: Plan, options: RunOptions) -> int:
 
 
 def _run(
-    plan: Plan, options: RunOptions, log_dir: str, run_id: str, temp_dir: str, watchdog: Watchdog
+    plan: Plan,
+    options: RunOptions,
+    log_dir: str,
+    run_id: str,
+    temp_dir: str,
+    watchdog: Watchdog,
+    settler: Settler | None,
 ) -> int:
     colour = use_colour(options.console_fd)
     console = ConsoleOut(options.console_fd)
@@ -157,7 +166,6 @@ def _run(
     killer = RunKiller(run_id, watchdog)
     log_errors: list[str] = []
     started = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-    answers = answers_record(plan.answers, options.show_secrets)
 
     def on_log_error(log: BlockLog, exc: OSError) -> None:
         log_errors.append(f"cannot write {log.path}: {exc.strerror}")
@@ -185,6 +193,7 @@ def _run(
         if force or (saved_at[1] > saved_at[0] and now - saved_at[0] >= _SAVE_EVERY):
             _update(manager.records.values(), loop)
             saved_at[0] = now
+            answers = answers_record(manager.answers, options.show_secrets)
             try:
                 write_manifest(
                     log_dir, run_id, manager.records.values(), secrets, started=started, **answers
@@ -197,7 +206,8 @@ def _run(
                     log_errors.append(what)
                     ui.error(what)
 
-    manager = Manager(plan, policy, loop, killer, ui, on_change=changed)
+    asking = ConsoleSettler(settler, console) if settler is not None else None
+    manager = Manager(plan, policy, loop, killer, ui, on_change=changed, settler=asking)
     loop.periodic.append(save)
     if options.live if options.live is not None else os.isatty(options.console_fd):
         _attach_live(loop, console, manager, secrets, colour)
