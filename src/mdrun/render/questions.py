@@ -8,6 +8,8 @@ chosen are left out of the text and Markdown renders and only counted.
 
 from __future__ import annotations
 
+import json
+
 from typing import NamedTuple
 
 from mdrun.model import Answer, Block, ChoiceGroup, Plan, describe_dynamic
@@ -35,15 +37,20 @@ class ShownQuestion(NamedTuple):
                 f"{o} [default: {d}]" if d else o
                 for o, d in zip(group.options, group.defaults, strict=False)
             )
+        if group.kind == "multi":
+            return "any of " + " + ".join(group.options)
         return " | ".join(group.options)
 
     @property
     def answered(self) -> str | None:
-        """The answer as text (a form's `field=value` pairs), None while it has none."""
+        """The answer as text (a form's `field=value` pairs, a multi-select's picks joined
+        with ` + `), None while it has none."""
         if self.answer is None:
             return None
         if self.answer.fields:
             return ", ".join(f"{k}={v}" for k, v in self.answer.fields)
+        if self.group.kind == "multi":
+            return " + ".join(_picks(self.answer.value))
         return self.answer.value
 
     @property
@@ -95,3 +102,12 @@ def question_lines(plan: Plan, show_secrets: bool = False) -> list[str]:
     if hidden:
         lines.append(f"  ({hidden} blocks on branches not chosen are not shown)")
     return lines
+
+
+def _picks(value: str) -> list[str]:
+    """A multi-select answer's tabs: madwizard's JSON list (`["jq","fzf"]`), else one name."""
+    try:
+        found = json.loads(value)
+    except ValueError:
+        return [value]
+    return [str(v) for v in found] if isinstance(found, list) else [value]

@@ -9,6 +9,7 @@ is set as `mdrun run` fills in `${choice}`, so the bodies stay as written.
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 
@@ -59,6 +60,9 @@ def _default(name: str, value: str) -> str:
 
 def _required(group: ChoiceGroup, offers: str) -> list[str]:
     name = variable(group)
+    if group.kind == "multi":  # the picks as madwizard's JSON list, as run.json has them
+        example = json.dumps(list(group.options[:2]), separators=(",", ":"))
+        offers = f"a list such as {example} ({offers})"
     said = f'"{group.name}" ({group.id}) has no answer: set {name} to {offers}'
     if group.env_key:
         said += f" (or {group.env_key})"
