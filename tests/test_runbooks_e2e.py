@@ -154,6 +154,11 @@ def test_console_only(tmp_path: Path) -> None:
     assert console[: len(expected)] == expected
     assert console[len(expected) :] == ["SUCCEEDED"]
     assert not list(tmp_path.rglob("job.txt"))
+    # stream-logs.md's question, reached after submit-job exported JOB_ID, is answered by it
+    answers = manifest["answers"]
+    assert isinstance(answers, dict)
+    submitted = (tmp_path / "ids.txt").read_text().split()[0]
+    assert [(a["value"], a["source"]) for a in answers.values()] == [(submitted, "environment")]
     assert_ray_on_loopback(tmp_path)
     assert_all_stopped(tmp_path, manifest)
 

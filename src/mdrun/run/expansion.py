@@ -1,4 +1,5 @@
-"""The one command `mdrun run` starts before its first block: a dynamic question's `expand(…)`.
+"""The one command `mdrun run` starts that is not a block: a dynamic question's `expand(…)`, run
+just before the first block the question governs, in the shell state the blocks before it left.
 
 Its output lines are the question's answers (`mdrun.choices.dynamic.answers_of`). It runs with
 `bash -c`, stdin closed, and its stderr is kept for the error message; `plan` and `check` never
