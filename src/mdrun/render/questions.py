@@ -9,7 +9,6 @@ chosen are left out of the text and Markdown renders and only counted.
 from __future__ import annotations
 
 import json
-
 from typing import NamedTuple
 
 from mdrun.model import Answer, Block, ChoiceGroup, Plan, describe_dynamic
