@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from mdrun.errors import MdrunError
 from mdrun.model import Plan
 from mdrun.run.handoff import ShellState
 from mdrun.run.manager import Manager
@@ -279,3 +280,59 @@ def test_ctrl_c_lets_a_running_cleanup_finish_a_second_terminates_a_third_kills(
     assert r.io.last("c1").signals == [TERM, KILL]
     r.exit("c1", -KILL)
     assert r.m.done and r.m.result() == 130
+
+
+class Asking:
+    """A settler for the manager: before `at`, answers (or raises) and gives back `then`."""
+
+    def __init__(self, at: str, then: Plan | BaseException) -> None:
+        self.at, self.then = at, then
+        self.answers: dict[str, Any] = {}
+        self.asked: list[tuple[str, dict[str, str]]] = []
+
+    def needs(self, block: Any) -> bool:
+        return block.name == self.at and not self.asked
+
+    def settle(self, block: Any, env: Any) -> Plan:
+        self.asked.append((block.name, dict(env)))
+        if isinstance(self.then, BaseException):
+            raise self.then
+        return self.then
+
+
+def _asking_run(p: Plan, settler: Asking) -> Run:
+    run = Run.__new__(Run)
+    run.io, run.killer, run.ui, run.clock = FakeIO(), FakeKiller(), FakeUI(), FakeClock()
+    run.m = Manager(p, Policy(), run.io, run.killer, run.ui, run.clock, settler=settler)
+    run.m.start()
+    return run
+
+
+def test_a_question_is_settled_in_the_state_the_blocks_before_it_left() -> None:
+    full = plan(("a", "export X=1"), ("b", "echo b"), ("c", "echo c"))
+    without_b = full._replace(blocks=(full.blocks[0], full.blocks[2]))
+    settler = Asking("b", without_b)
+    r = _asking_run(full, settler)
+    assert r.io.started() == ["a"] and settler.asked == []  # not asked before it is reached
+    r.exit("a", 0, ShellState({"X": "1"}, "/w"))
+    assert settler.asked == [("b", {"X": "1"})]
+    assert r.io.started() == ["a", "c"]  # b's branch was not chosen: gone from the run
+    r.exit("c", 0)
+    assert r.m.done and r.m.result() == 0 and r.status() == {"a": "ok", "c": "ok"}
+
+
+def test_ctrl_c_at_a_later_prompt_stops_the_run_and_runs_the_cleanups() -> None:
+    p = plan(("undo", "echo undo", {"cleanup": True}), ("a", "true"), ("b", "true"))
+    r = _asking_run(p, Asking("b", KeyboardInterrupt()))
+    r.exit("a", 0)
+    assert r.io.started() == ["a", "undo"]
+    r.exit("undo", 0)
+    assert r.m.done and r.m.result() == 130
+    assert r.status() == {"undo": "ok", "a": "ok", "b": "not-run"}
+
+
+def test_a_question_nobody_can_answer_mid_run_fails_it_with_exit_2() -> None:
+    r = _asking_run(plan(("a", "true"), ("b", "true")), Asking("b", MdrunError("no answer")))
+    r.exit("a", 0)
+    assert r.m.done and r.m.result() == 2 and r.ui.errors == ["no answer"]
+    assert r.status() == {"a": "ok", "b": "not-run"}
