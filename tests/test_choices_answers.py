@@ -7,7 +7,7 @@ import pytest
 from mdrun.choices.answers import match_option, parse_choose, resolve
 from mdrun.choices.aprioris import Host
 from mdrun.choices.pending import UnansweredError, pending, require_answers
-from mdrun.choices.session import settle
+from mdrun.choices.session import known_answers
 from mdrun.errors import UsageError
 from mdrun.model import Answer, ChoiceGroup, Question
 
@@ -120,9 +120,9 @@ def test_without_a_terminal_the_message_names_each_question_and_the_flag_to_pass
     assert "kubernetes/context" not in message  # waits for its parent
 
 
-def test_settle_refuses_a_flag_that_names_no_question() -> None:
+def test_a_flag_that_names_no_question_is_refused() -> None:
     with pytest.raises(UsageError, match="names no question of this guidebook"):
-        settle(_asked(), [parse_choose("nope=1")])
+        known_answers(_asked(), [parse_choose("nope=1")])
 
 
 def test_plan_takes_the_known_answers_and_leaves_the_rest_open() -> None:
@@ -131,3 +131,34 @@ def test_plan_takes_the_known_answers_and_leaves_the_rest_open() -> None:
     answers = known_answers(_asked(), [parse_choose("Where Ray runs=Kubernetes")])
     assert list(answers) == ["ml/ray/start"]
     assert [q.group.id for q in pending(_asked(), answers)] == ["kubernetes/context", "util/jq"]
+
+
+TOOLS = ChoiceGroup("util/tools", "jq####yq####fzf", "Pick tools", ("jq", "yq", "fzf"), "multi")
+
+
+def test_a_multi_select_takes_madwizards_json_list_or_repeated_flags_in_tab_order() -> None:
+    given = [parse_choose('util/tools=["fzf","JQ"]')]
+    assert resolve([TOOLS], given)["util/tools"].value == '["jq","fzf"]'
+    repeated = [parse_choose("Pick tools=fzf"), parse_choose("pick tools=y.")]
+    answer = resolve([TOOLS], repeated)["util/tools"]
+    assert (answer.value, answer.source) == ('["yq","fzf"]', "flag")
+    with pytest.raises(UsageError, match="'Pick tools' has no answer 'bat'"):
+        resolve([TOOLS], [parse_choose('Pick tools=["jq","bat"]')])
+
+
+def test_a_profiles_multi_select_is_replayed_only_while_every_tab_it_names_exists() -> None:
+    kept = resolve([TOOLS], profile={"util/tools": '["fzf","jq"]'}, profile_name="p")
+    assert kept["util/tools"][1:3] == ('["jq","fzf"]', "profile")
+    assert resolve([TOOLS], profile={"util/tools": '["jq","bat"]'}, profile_name="p") == {}
+
+
+def test_a_multi_select_runs_each_tab_picked_and_its_message_shows_a_list() -> None:
+    from mdrun.choices.pending import chose
+
+    answer = Answer("util/tools", '["jq","fzf"]', "prompt")
+    assert [o for o in TOOLS.options if chose(TOOLS, answer, o)] == ["jq", "fzf"]
+    asked = [Question(TOOLS, (), 0)]
+    with pytest.raises(UnansweredError) as caught:
+        require_answers(asked, {})
+    assert "one or more of jq, yq, fzf" in str(caught.value)
+    assert """--choose 'util/tools=["jq","yq"]'""" in str(caught.value)

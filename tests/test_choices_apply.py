@@ -9,7 +9,7 @@ from mdrun.blocks.tabs import Containers, containers
 from mdrun.choices.answers import parse_choose
 from mdrun.choices.apply import chosen_blocks, run_id
 from mdrun.choices.groups import block_choices
-from mdrun.choices.session import settle
+from mdrun.choices.session import known_answers
 from mdrun.model import Block, Document, Runbook, SourceLocation
 
 GUIDE = """# Install jq
@@ -51,7 +51,7 @@ def _picked(flags: list[str], uuid: str) -> tuple[Block, ...]:
     `flags`, as a run would execute them."""
     runbook, found = _runbook()
     asked, paths = block_choices(runbook, found)
-    answers = settle(asked.asked, [parse_choose(f) for f in flags])
+    answers = known_answers(asked.asked, [parse_choose(f) for f in flags])
     return chosen_blocks(runbook.blocks, lambda b: paths[b.index], asked.groups, answers, uuid)
 
 

@@ -19,8 +19,9 @@ from mdrun.choices.dynamic import (
     tab_for,
 )
 from mdrun.choices.groups import Questions, questions
-from mdrun.choices.pending import UnansweredError
-from mdrun.choices.session import ask, settle
+from mdrun.choices.lazy import RunSettling
+from mdrun.choices.pending import UnansweredError, require_answers
+from mdrun.choices.session import ask, known_answers
 from mdrun.run.expansion import bash_runner
 
 
@@ -41,7 +42,7 @@ def test_planning_a_dynamic_question_runs_nothing_and_shows_the_command(tmp_path
     assert resolve(found.groups, env={}) == {}
     assert describe(group).startswith(f"Ray Runs: the lines `touch {canary};")
     with pytest.raises(UnansweredError, match="Choose a Ray Run"):
-        settle(found.asked, env={})
+        require_answers(found.asked, known_answers(found.asked, env={}))
     assert not canary.exists()
 
 
@@ -110,18 +111,33 @@ def test_colour_codes_are_removed_for_matching() -> None:
 
 def test_a_saved_answer_the_command_no_longer_offers_is_asked_again(tmp_path: Path) -> None:
     from mdrun.choices import profiles
-    from mdrun.model import Answer
+    from mdrun.model import Answer, Plan
 
     env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "config")}
     found = _guide(tmp_path / "ran")
     (group,) = found.groups
+    path = ((group.id, group.options[0]),)
+
+    def reached(profile: str, now: dict[str, str]) -> RunSettling:
+        """A run that reaches the question's tab, off a terminal, with `profile`."""
+        known = known_answers(found.asked, env=now, profile=profile)
+
+        def replan(_answers: object) -> Plan:
+            raise AssertionError("not planned here")
+
+        settling = RunSettling(found.asked, known, replan, bash_runner(), None, profile, env)
+        settling.settle_path(path, now)
+        return settling
+
     profiles.save("p", [Answer(group.id, "raysubmit_0 DONE", "prompt")], env)
     with pytest.raises(UnansweredError, match="Choose a Ray Run"):
-        settle(found.asked, env=env, profile="p", runner=bash_runner())
+        reached("p", env)
     profiles.save("p", [Answer(group.id, "raysubmit_1 DONE", "prompt")], env)
-    answers = settle(found.asked, env=env, profile="p", runner=bash_runner())
+    answers = reached("p", env).answers
     assert answers[group.id][1:3] == ("raysubmit_1 DONE", "profile")
-    # an answer the environment gave is not saved: the environment gives it again
-    settle(found.asked, env={**env, "JOB_ID": "raysubmit_7"}, profile="q")
+    # the environment at that point beats the profile, and what it gave is not saved
+    answers = reached("p", {**env, "JOB_ID": "raysubmit_7"}).answers
+    assert answers[group.id][1:3] == ("raysubmit_7", "environment")
+    reached("q", {**env, "JOB_ID": "raysubmit_7"})
     saved = profiles.load("q", env)
     assert saved is not None and dict(saved.choices) == {}

@@ -19,20 +19,22 @@ from mdrun.blocks.fences import fences
 from mdrun.blocks.tabs import containers
 from mdrun.choices.answers import parse_choose
 from mdrun.choices.groups import questions
+from mdrun.choices import profiles
+from mdrun.choices.pending import require_answers
 from mdrun.choices.prompt import TerminalPrompter, interactive
-from mdrun.choices.session import settle
+from mdrun.choices.session import ask, known_answers
 from mdrun.errors import error_handler
 
 found = containers(open(sys.argv[1]).read())
 asked = questions(found, [f.start for f in fences(found.text)]).asked
+profile, env = sys.argv[2] or None, dict(os.environ)
 with error_handler():
-    answers = settle(
-        asked,
-        [parse_choose(a) for a in sys.argv[3:]],
-        env=dict(os.environ),
-        profile=sys.argv[2] or None,
-        prompter=TerminalPrompter() if interactive() else None,
-    )
+    answers = known_answers(asked, [parse_choose(a) for a in sys.argv[3:]], env, profile)
+    if interactive():
+        answers = ask(asked, answers, TerminalPrompter(), env)
+    require_answers(asked, answers)
+    if profile:
+        profiles.save(profile, answers.values(), env)
     print("ANSWERS " + json.dumps({k: [a.value, a.source, dict(a.fields)] for k, a in answers.items()}))
 """
 

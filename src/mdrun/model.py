@@ -152,7 +152,8 @@ class Answer(NamedTuple):
     id: str
     """The question's `ChoiceGroup.id`."""
     value: str
-    """The chosen answer's name (for a dynamic question, the chosen line)."""
+    """The chosen answer's name (for a dynamic question, the chosen line; for a multi-select,
+    the picked names as madwizard's compact JSON list, `["jq","fzf"]`)."""
     source: AnswerSource
     """`flag` (`--choose`), `environment`, `profile`, `apriori` (this machine) or `prompt`."""
     detail: str = ""

@@ -76,10 +76,11 @@ class RunSettling:
 
         Raises `KeyboardInterrupt` (Ctrl-C at a prompt), `UnansweredError` off a terminal, or
         `ExpansionError` when a dynamic question's command fails."""
-        self._settle_path(block.choices, env)
+        self.settle_path(block.choices, env)
         return self.replan(self.answers)
 
-    def _settle_path(self, path: ChoicePath, env: Mapping[str, str]) -> None:
+    def settle_path(self, path: ChoicePath, env: Mapping[str, str]) -> None:
+        """Settle the questions on a block's choice `path`, outermost first, in `env`."""
         try:
             while (qid := self._next(path)) is not None:
                 self._settle_one(self.groups[qid], env)
@@ -109,7 +110,7 @@ class RunSettling:
         """Before the run starts: what governs the blocks up to the first one that runs."""
         for block in blocks:
             if self.needs(block):
-                self._settle_path(block.choices, env)
+                self.settle_path(block.choices, env)
             chosen = branch(block.choices, self.groups, self.answers).kind == "chosen"
             if chosen and not block.options.cleanup:
                 return

@@ -1,6 +1,7 @@
-"""The calls a command makes: `known_answers` for plan (asks no one, runs nothing: unanswered
-questions stay open, dynamic ones show their command), `settle` for run before its first block
-(the same answers, then prompts or exit 2, then saved to the profile).
+"""The calls a command makes: `known_answers` for plan and for the start of a run (asks no one,
+runs nothing: unanswered questions stay open, dynamic ones show their command); `ask_one` for one
+question on a terminal, which a run (`choices.lazy`) calls as it reaches the blocks it governs;
+`ask` for every reached question at once, in document order.
 """
 
 from __future__ import annotations
@@ -10,8 +11,8 @@ from collections.abc import Mapping, Sequence
 from mdrun.choices import profiles
 from mdrun.choices.answers import Assertion, resolve, unmatched
 from mdrun.choices.aprioris import Host
-from mdrun.choices.dynamic import Runner, answers_of, strip_ansi
-from mdrun.choices.pending import encode_picks, pending, require_answers
+from mdrun.choices.dynamic import Runner, answers_of
+from mdrun.choices.pending import encode_picks, pending
 from mdrun.choices.prompt import Prompter
 from mdrun.errors import UsageError
 from mdrun.model import Answer, ChoiceGroup, Question
@@ -57,21 +58,6 @@ def ask(
     return known
 
 
-def _still_offered(
-    asked: Sequence[Question], answers: dict[str, Answer], env: Mapping[str, str], runner: Runner
-) -> dict[str, Answer]:
-    """Drop a profile's answer to a dynamic question that its command no longer offers (last
-    week's Ray job): it is asked again, or named in the exit-2 message."""
-    kept = dict(answers)
-    for group in {q.group.id: q.group for q in asked}.values():
-        answer = kept.get(group.id)
-        if group.kind == "dynamic" and answer is not None and answer.source == "profile":
-            offered = {strip_ansi(o) for o in answers_of(group, env, runner)}
-            if strip_ansi(answer.value) not in offered:
-                del kept[group.id]
-    return kept
-
-
 def known_answers(
     asked: Sequence[Question],
     given: Sequence[Assertion] = (),
@@ -93,30 +79,3 @@ def known_answers(
         )
     saved = profiles.load(profile, env) if profile else None
     return resolve(groups, given, env, saved.choices if saved else None, host, profile or "")
-
-
-def settle(
-    asked: Sequence[Question],
-    given: Sequence[Assertion] = (),
-    env: Mapping[str, str] | None = None,
-    profile: str | None = None,
-    host: Host | None = None,
-    prompter: Prompter | None = None,
-    runner: Runner | None = None,
-) -> dict[str, Answer]:
-    """Every answer a run needs: `known_answers`, then the `prompter` for the rest.
-
-    Without a prompter, unanswered reached questions raise `UnansweredError` (exit 2) naming
-    each and the `--choose` to pass. With a `profile`, the answers are saved to it.
-    """
-    env = {} if env is None else env
-    answers = known_answers(asked, given, env, profile, host)
-    if runner is not None:
-        answers = _still_offered(asked, answers, env, runner)
-    if prompter is None:
-        require_answers(asked, answers)
-    else:
-        answers = ask(asked, answers, prompter, env, runner)
-    if profile:
-        profiles.save(profile, answers.values(), env)
-    return answers
