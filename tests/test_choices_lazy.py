@@ -79,6 +79,29 @@ echo "submitted $JOB_NAME"
 """
 
 
+NESTED = """# Where Ray runs
+
+=== "Run Locally"
+    ```shell {name=local}
+    echo local
+    ```
+
+=== "Run on Kubernetes"
+    ```shell {name=k8s}
+    echo "k8s block ran"
+    ```
+
+    === "dev"
+        ```shell {name=dev}
+        echo "on dev"
+        ```
+    === "prod"
+        ```shell {name=prod}
+        echo "on prod"
+        ```
+"""
+
+
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
     config = str(tmp_path / "config")
     return {**os.environ, "NO_COLOR": "1", "XDG_CONFIG_HOME": config, "TERM": "xterm", **extra}
@@ -151,6 +174,19 @@ def test_ctrl_c_at_the_first_prompt_starts_nothing(tmp_path: Path) -> None:
     assert code == 130, screen
     assert not (tmp_path / "logs").exists()
     assert "setup ran" not in screen
+
+
+def test_a_nested_question_is_asked_after_its_parents_blocks_ran(tmp_path: Path) -> None:
+    guide = _runbook(tmp_path, NESTED)
+    tty = _on_tty(tmp_path, guide, "logs")
+    tty.wait_for(b"Run on Kubernetes")
+    tty.send("\x1b[B\r")
+    tty.wait_for(b"prod")
+    assert b"k8s block ran" in tty.screen.split(b"dev")[0]  # before the nested prompt
+    tty.send("\x1b[B\r")
+    code, screen = tty.finish()
+    assert code == 0, screen
+    assert _statuses(tmp_path / "logs") == {"k8s": "ok", "prod": "ok"}
 
 
 def test_a_multi_select_runs_every_tab_ticked_in_document_order(tmp_path: Path) -> None:
