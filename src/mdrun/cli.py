@@ -279,12 +279,13 @@ def _run_plan(args: argparse.Namespace) -> tuple[Plan, RunSettling | None]:
     settling = RunSettling(
         runbook.questions, known, replan, bash_runner(), prompter, args.profile, values
     )
+    first = replan(known)
     if prompter is None:
-        settling.require(replan(known))
+        settling.require(first)
     else:
-        settling.settle_first(replan(known).runbook.blocks, dict(os.environ) | values)
+        settling.settle_first(first.runbook.blocks, dict(os.environ) | values)
     settling.save()
-    return replan(settling.answers), settling
+    return (first if settling.answers == known else replan(settling.answers)), settling
 
 
 def _runbook_paths(args: argparse.Namespace) -> list[str]:
