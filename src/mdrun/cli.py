@@ -173,7 +173,8 @@ def _add_plan_options(p: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="NAME=ANSWER",
-        help="answer a question (its id, key or name; the answer's name or a regex; repeatable)",
+        help="answer a question (its id, key or name; the answer's name or a regex; repeatable;"
+        ' a multi-select takes several flags or a JSON list, NAME=\'["a","b"]\')',
     )
     p.add_argument(
         "--assert",
