@@ -94,8 +94,9 @@ def test_memory_probe_runs_in_each_pod_and_reports_bytes(tmp_path: Path) -> None
     assert {c[c.index("exec") + 1] for c in calls[1:]} == {f"pod/{p}" for p in PODS}
     assert all(c[c.index("--") + 1 : c.index("--") + 3] == ["sh", "-c"] for c in calls[1:])
     sample = re.compile(r"^(\S+) \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ used_bytes=\d+ limit_bytes=\S+$")
-    seen = {m.group(1) for line in out.splitlines() if (m := sample.match(line))}
-    assert seen == set(PODS), out
+    seen = sorted(m.group(1) for line in out.splitlines() if (m := sample.match(line)))
+    # The stand-in's `sleep` ends each pod's loop at its second sleep: two samples each.
+    assert seen == sorted(PODS * 2), out
 
 
 def test_requests_show_what_each_pod_asked_for(tmp_path: Path) -> None:
@@ -107,7 +108,7 @@ def test_requests_show_what_each_pod_asked_for(tmp_path: Path) -> None:
 
 
 def test_gpu_lines_from_pods_carry_the_pod_name(tmp_path: Path) -> None:
-    # The stand-in lets each pod's sampling loop run 1.5 s: one or two samples per pod.
+    # The stand-in's `sleep` ends each pod's sampling loop at its second sleep: two samples.
     out, calls = run_block(tmp_path, "gpu-utilization", NUM_GPUS="1", NO_COLOR="1")
     assert len(calls) == 1 + len(PODS)
     for call in calls[1:]:
@@ -117,7 +118,7 @@ def test_gpu_lines_from_pods_carry_the_pod_name(tmp_path: Path) -> None:
     rows = (CAPTURES / "nvidia-smi-load.csv").read_text().splitlines()
     for pod in PODS:
         mine = [line for line in out.splitlines() if line.startswith(f"{pod} ")]
-        assert mine and len(mine) % (3 * len(rows)) == 0, out
+        assert len(mine) == 2 * 3 * len(rows), out
         assert mine[2] == f"{pod} {rows[0].split(', ')[0]} GPU temperature  35 C"
 
 
