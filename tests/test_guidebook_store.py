@@ -16,8 +16,13 @@ from mdrun.cli import main
 from tests.conftest import SHARED, run_mdrun
 
 STORE = SHARED / "store" / "guidebooks"
-URL_IMPORTS = {"test/iter8/load/http.md"}
-"""Import a URL: refused without --allow-url (see test_madwizard_differential)."""
+URL_IMPORTS = {
+    "test/iter8/load/http.md": "https://github.com/starpit/docs-1/blob/mad/docs/tutorials/"
+    "load-test-http/basicusage.md"
+}
+"""Guidebooks importing a URL, and the URL: planned without fetching it (no --allow-url)."""
+STORE_SIZE = 169
+"""Guidebooks in the store (its commit 0b89f4d): every one must plan."""
 
 needs_store = pytest.mark.shared("store", "guidebooks")
 
@@ -36,12 +41,16 @@ def test_every_guidebook_plans(name: str, capsys: pytest.CaptureFixture[str]) ->
     except SystemExit as exc:
         code = int(exc.code or 0)
     out, err = capsys.readouterr()
-    if name in URL_IMPORTS:
-        assert code == 2
-        assert "URL imports need --allow-url" in err
-        return
     assert code == 0, err
-    assert json.loads(out)["blocks"] is not None
+    data = json.loads(out)
+    assert data["blocks"] is not None
+    urls = [u["url"] for u in data["unfetched_imports"]]
+    assert urls == ([URL_IMPORTS[name]] if name in URL_IMPORTS else [])
+
+
+@needs_store
+def test_the_whole_store_is_planned() -> None:
+    assert len(_guidebooks()) == STORE_SIZE
 
 
 CANARY = """\

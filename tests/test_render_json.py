@@ -48,7 +48,9 @@ def test_gpu_block_flips(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_schema_shape() -> None:
     data = json.loads(render_plan(sample_plan(), "json"))
-    assert list(data) == ["schema", "runbook", "summary", "environment", "questions", "blocks"]
+    keys = ["schema", "runbook", "summary", "environment", "questions", "unfetched_imports"]
+    assert list(data) == [*keys, "blocks"]
+    assert data["unfetched_imports"] == []
     assert data["schema"] == SCHEMA == "mdrun.plan/1"
     assert data["runbook"] == "rb.md"
     assert data["summary"] == {"blocks": 4, "run": 2, "skip": 1, "unknown": 1}

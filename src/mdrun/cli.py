@@ -195,11 +195,14 @@ def _normalise_argv(argv: list[str]) -> list[str]:
 
 
 def _load_options(args: argparse.Namespace) -> LoadOptions:
+    # What only reads a runbook shows a URL import it may not fetch; what runs it refuses.
+    reads = args.command in ("list", "plan", "check", "diff") or getattr(args, "dry_run", False)
     return LoadOptions(
         base_paths=tuple(args.base_path),
         stores=tuple(args.store),
         allow_outside_root=args.allow_outside_root,
         allow_url=args.allow_url,
+        leave_urls=reads,
     )
 
 
@@ -386,9 +389,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     from mdrun.lint.shellcheck import MISSING_NOTE, shellcheck_path
 
     paths = _runbook_paths(args)
-    findings = check_runbooks(paths, _load_options(args))
+    unchecked: list[str] = []
+    findings = check_runbooks(paths, _load_options(args), unchecked=unchecked)
     if shellcheck_path() is None:
         print(MISSING_NOTE, file=sys.stderr)
+    for note in unchecked:
+        print(note, file=sys.stderr)
     sys.stdout.write(render_findings(findings, len(paths), args.format))
     return 1 if findings else 0
 

@@ -67,6 +67,23 @@ class Document(NamedTuple):
     `imports`)."""
     validate: str | None = None
     """The runbook's own frontmatter `validate:`: when it succeeds, the guidebook is done."""
+    unfetched: tuple[UnfetchedImport, ...] = ()
+    """URL imports left out because `--allow-url` was not given (`LoadOptions.leave_urls`):
+    what they would add is unknown."""
+
+
+class UnfetchedImport(NamedTuple):
+    """A URL import that was not fetched (no `--allow-url`): its blocks are unknown."""
+
+    url: str
+    """The guidebook's URL (a `./` name in a fetched guidebook joined to its URL)."""
+    group: str | None
+    """The entry's `group:`, or None."""
+    origin: Origin
+    """The import chain ending at the line that names the URL (frontmatter or `:import{}`)."""
+    line: int
+    """The 0-based line of `Document.text` where its text would have started: blocks from
+    there on come after it."""
 
 
 class CodeBlockRule(NamedTuple):
@@ -299,6 +316,9 @@ class LoadOptions(NamedTuple):
     """`--allow-outside-root`: let includes escape every allowed root (`..`, absolute, symlink)."""
     allow_url: bool = False
     """`--allow-url`: permit `https://` includes (fetched with requests)."""
+    leave_urls: bool = False
+    """Without `allow_url`, record a URL import in `Document.unfetched` instead of refusing it
+    (`plan`, `list`, `check` show it; `run` and `expand` refuse)."""
     url_timeout: float = 10.0
     """Seconds per URL include."""
     url_max_bytes: int = 2 * 1024 * 1024

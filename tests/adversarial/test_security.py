@@ -8,6 +8,7 @@ imports (a `.md` and a `.sh`), `list`, `expand` and every `run --dry-run` format
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -108,6 +109,48 @@ def test_url_includes_are_off_unless_asked_not_even_a_connection(
         assert p.returncode in (1, 2), p.stderr
         assert "rb.md:3: " in p.stdout + p.stderr and "--allow-url" in p.stdout + p.stderr
     assert _connections(listener) == 0
+
+
+def _url_importing_runbook(root: Path, port: int) -> str:
+    url = f"https://127.0.0.1:{port}/lib.md"
+    (root / "rb.md").write_text(
+        f"---\nimports:\n  - {url}\n---\n# Main\n\n"
+        '```bash\nif [ -n "${FROM_LIB-}" ]; then echo "$FROM_LIB"; fi\n```\n'
+    )
+    return url
+
+
+def test_url_imports_are_shown_unfetched_by_plan_and_refused_by_run(
+    tmp_path: Path, listener: socket.socket
+) -> None:
+    url = _url_importing_runbook(tmp_path, listener.getsockname()[1])
+    text = run_mdrun("plan", "rb.md", cwd=tmp_path, env=_env())
+    assert text.returncode == 0, text.stderr
+    assert f"not fetched: import {url} at rb.md:3;" in text.stdout
+    assert "--allow-url fetches it" in text.stdout
+    assert f"FROM_LIB may have been changed by the import of {url}" in text.stdout
+    for command in (["plan", "--format", "json"], ["list", "--format", "json"]):
+        shown = run_mdrun(*command, "rb.md", cwd=tmp_path, env=_env())
+        (node,) = json.loads(shown.stdout)["unfetched_imports"]
+        assert node["url"] == url and node["origin"] == [{"path": "rb.md", "line": 3}]
+    strict = run_mdrun("plan", "--fail-on-unknown", "rb.md", cwd=tmp_path, env=_env())
+    assert strict.returncode == 1 and f"rb.md:3: MD008: {url} was not fetched" in strict.stdout
+    checked = run_mdrun("check", "rb.md", cwd=tmp_path, env=_env())
+    assert f"mdrun: not checked: {url} (imported at rb.md:3)" in checked.stderr
+    for command in (["run"], ["plan", "--format", "sh"], ["expand"]):
+        refused = run_mdrun(*command, "rb.md", cwd=tmp_path, env=_env())
+        assert refused.returncode == 2, refused.stdout + refused.stderr
+        assert refused.stderr.startswith(f"rb.md:3: URL imports need --allow-url: {url}")
+    assert _connections(listener) == 0
+    assert not (tmp_path / "logs").exists()
+
+
+def test_the_url_import_canary_is_live(tmp_path: Path, listener: socket.socket) -> None:
+    """Control: with --allow-url the listener sees the fetch, so the test above can fail."""
+    _url_importing_runbook(tmp_path, listener.getsockname()[1])
+    with pytest.raises(IncludeError):
+        load_document(str(tmp_path / "rb.md"), LoadOptions(allow_url=True, url_timeout=0.5))
+    assert _connections(listener) >= 1
 
 
 @pytest.mark.parametrize("url", ["file:///etc/hostname", "FILE:///etc/hostname", "ftp://x/a"])

@@ -30,7 +30,7 @@ from mdrun.lint.mojibake import find_mojibake, find_mojibake_in_file
 from mdrun.lint.shellcheck import find_shellcheck_all, shellcheck_path
 from mdrun.lint.undeclared import find_undeclared_reads
 from mdrun.load.files import LOCAL, CachedFiles, Files
-from mdrun.model import LoadOptions, Runbook
+from mdrun.model import LoadOptions, Runbook, UnfetchedImport, format_origin
 
 __all__ = ["LOAD_ERROR", "Finding", "check_runbook", "check_runbooks"]
 
@@ -46,20 +46,29 @@ def check_runbook(path: str, options: LoadOptions, use_shellcheck: bool = True) 
 
 
 def check_runbooks(
-    paths: Sequence[str], options: LoadOptions, use_shellcheck: bool = True
+    paths: Sequence[str],
+    options: LoadOptions,
+    use_shellcheck: bool = True,
+    unchecked: list[str] | None = None,
 ) -> list[Finding]:
     """Every finding for every runbook in `paths`, in this one process, sorted by file and
-    line; a finding in a file that several runbooks include is reported once."""
+    line; a finding in a file that several runbooks include is reported once. `unchecked`
+    receives a note for each URL import left unfetched (`options.leave_urls`): not a finding,
+    but nothing of it was checked."""
     binary = shellcheck_path() if use_shellcheck else None
     files = CachedFiles(LOCAL)  # guidebooks import the same files: each is read once
     found: set[Finding] = set()
     for path in paths:
-        found.update(_check_one(path, options, binary, files))
+        found.update(_check_one(path, options, binary, files, unchecked))
     return sorted(found)
 
 
 def _check_one(
-    path: str, options: LoadOptions, shellcheck: str | None, files: Files
+    path: str,
+    options: LoadOptions,
+    shellcheck: str | None,
+    files: Files,
+    unchecked: list[str] | None,
 ) -> list[Finding]:
     if not os.path.isfile(path):
         load_runbook(path, options)  # raises the loader's own UsageError
@@ -68,6 +77,8 @@ def _check_one(
     except MdrunError as exc:
         # The rest needs the whole runbook; mojibake can still be found in the file itself.
         return [_load_finding(path, exc), *find_mojibake_in_file(path)]
+    if unchecked is not None:
+        unchecked += (unfetched_note(u) for u in runbook.document.unfetched)
     return _lint(runbook, shellcheck)
 
 
@@ -90,3 +101,9 @@ def _lint(runbook: Runbook, shellcheck: str | None) -> list[Finding]:
     if shellcheck:
         findings += find_shellcheck_all(shell, shellcheck)
     return findings
+
+
+def unfetched_note(unfetched: UnfetchedImport) -> str:
+    """`mdrun check`'s note on a URL import it did not fetch, and so did not check."""
+    where = format_origin(unfetched.origin)
+    return f"mdrun: not checked: {unfetched.url} (imported at {where}); --allow-url fetches it"

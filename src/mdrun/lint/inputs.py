@@ -108,9 +108,19 @@ def find_dead_guards(runbook: Runbook) -> list[Finding]:
 
 
 def find_undecided(runbook: Runbook) -> list[Finding]:
-    """MD008, for `mdrun plan --fail-on-unknown`: blocks whose verdict is `unknown` for some
+    """MD008, for `mdrun plan --fail-on-unknown`: each URL import that was not fetched (its
+    blocks are unknown whatever the inputs), then blocks whose verdict is `unknown` for some
     combination of the declared inputs (none when the runbook declares no inputs)."""
-    choices, findings = declared_inputs(runbook)
+    findings = [
+        Finding.at(
+            u.origin,
+            UNDECIDED,
+            f"{u.url} was not fetched: its blocks are unknown (--allow-url fetches it)",
+        )
+        for u in runbook.document.unfetched
+    ]
+    choices, shape = declared_inputs(runbook)
+    findings += shape
     if choices is None:
         return findings
     envs = environments(choices)

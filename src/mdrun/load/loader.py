@@ -16,7 +16,14 @@ from mdrun.load.includes import Expander
 from mdrun.load.origins import Origins
 from mdrun.load.sources import STDIN, Source, decode, display_path
 from mdrun.load.urls import fetch, join
-from mdrun.model import Document, ImportSite, LoadOptions, Origin, SourceLocation
+from mdrun.model import (
+    Document,
+    ImportSite,
+    LoadOptions,
+    Origin,
+    SourceLocation,
+    UnfetchedImport,
+)
 
 
 def load_document(path: str, options: LoadOptions, files: Files = LOCAL) -> Document:
@@ -36,6 +43,7 @@ def load_document(path: str, options: LoadOptions, files: Files = LOCAL) -> Docu
         origins=Origins(expander.runs),
         frontmatter=head.data,
         imports=loader.sites,
+        unfetched=tuple(loader.unfetched),
         codeblocks=head.codeblocks,
         validate=head.validate,
     )
@@ -65,6 +73,7 @@ class _Loader:
         self.stores = [os.path.abspath(s) for s in options.stores]
         self.done: set[tuple[str, str | None]] = set()
         self.sites: dict[SourceLocation, ImportSite] = {}
+        self.unfetched: list[UnfetchedImport] = []
         expander.on_frontmatter = self.included_frontmatter
         expander.on_import = self.inline_import
 
@@ -150,8 +159,17 @@ class _Loader:
 
     def _url_import(self, entry: Import, chain: Origin, prefix: str) -> None:
         """An https guidebook (GitHub `blob` pages as their raw text), with `--allow-url`."""
-        if not self.expander.options.allow_url:
-            raise IncludeError(f"URL imports need --allow-url: {entry.spec}", chain[-1], chain[:-1])
+        options = self.expander.options
+        if not options.allow_url:
+            if not options.leave_urls:
+                raise IncludeError(
+                    f"URL imports need --allow-url: {entry.spec}", chain[-1], chain[:-1]
+                )
+            if self._again((entry.spec, entry.group), prefix):
+                return
+            line = len(self.expander.lines)
+            self.unfetched.append(UnfetchedImport(entry.spec, entry.group, chain, line))
+            return
         url = _raw_github(entry.spec)
         if not url.startswith("https://"):
             raise IncludeError(f"{url}: only https:// URLs can be imported", chain[-1], chain[:-1])

@@ -47,7 +47,10 @@ def plan(runbook: Runbook, env: Environment, answers: Mapping[str, Answer] | Non
     planned: dict[int, PlannedBlock] = {}
     cleanups: list[tuple[Block, int]] = []
     states = [state]  # the state after each sync block: where a run may stop
+    opened = unfetched_before(runbook)
     for block in runbook.blocks:
+        if block.index in opened:
+            state.open(opened[block.index])
         check_when(block, state.env)
         if block.options.cleanup:
             cleanups.append((block, len(states) - 1))
@@ -62,6 +65,23 @@ def plan(runbook: Runbook, env: Environment, answers: Mapping[str, Answer] | Non
             state = after
     ordered = tuple(planned[b.index] for b in runbook.blocks)
     return Plan(runbook, ordered, dict(env), answers)
+
+
+def unfetched_before(runbook: Runbook) -> dict[int, str]:
+    """For the first block after each URL import that was not fetched, why any variable may
+    have changed before it: the import's blocks are unknown, and may export anything."""
+    document = runbook.document
+    if not document.unfetched:
+        return {}
+    line_of = {origin: i for i, origin in enumerate(document.origins)}
+    opened: dict[int, str] = {}
+    for unfetched in document.unfetched:
+        after = (b for b in runbook.blocks if line_of.get(b.origin, -1) >= unfetched.line)
+        first = next(after, None)
+        if first is not None and first.index not in opened:
+            where = unfetched.origin[-1] if unfetched.origin else "?"
+            opened[first.index] = f"the import of {unfetched.url} at {where}, not fetched"
+    return opened
 
 
 def _plan_chosen(

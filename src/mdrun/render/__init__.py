@@ -14,12 +14,15 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
-from mdrun.model import Environment, EnvValue, Plan
+from mdrun.model import Environment, EnvValue, Plan, UnfetchedImport, format_origin
 from mdrun.redact import REDACTED, hide_url_passwords, is_secret, scrub, secret_values
 
 __all__ = ["FORMATS", "REDACTED", "is_secret", "render_plan"]
 
 FORMATS = ("text", "markdown", "json", "sh")
+
+JsonValue = str | int | float | bool | None | list["JsonValue"] | dict[str, "JsonValue"]
+"""What the JSON renders are built of."""
 
 
 def render_plan(
@@ -158,3 +161,29 @@ def counts(plan: Plan) -> dict[str, int]:
 def with_newline(body: str) -> str:
     """`body` ending with a newline (an empty body stays empty), ready to paste before a closer."""
     return body if not body or body.endswith("\n") else body + "\n"
+
+
+FETCHED_BY = "--allow-url"
+"""The flag that fetches a URL import (shown beside every import that was not fetched)."""
+
+
+def unfetched_note(unfetched: UnfetchedImport) -> str:
+    """`not fetched: import https://… at rb.md:3; its blocks are unknown (--allow-url fetches
+    it)`: one line for a URL import left out, as the text renders show it."""
+    group = f" (group {unfetched.group})" if unfetched.group else ""
+    where = format_origin(unfetched.origin)
+    return (
+        f"not fetched: import {unfetched.url}{group} at {where}; "
+        f"its blocks are unknown ({FETCHED_BY} fetches it)"
+    )
+
+
+def unfetched_dict(unfetched: UnfetchedImport) -> JsonValue:
+    """One element of the JSON renders' `unfetched_imports` (plan-schema.md, list-schema.md)."""
+    return {
+        "url": unfetched.url,
+        "group": unfetched.group,
+        "origin": [{"path": loc.path, "line": loc.line} for loc in unfetched.origin],
+        "blocks": "unknown",
+        "fetched_by": FETCHED_BY,
+    }

@@ -9,6 +9,7 @@ import json
 from collections.abc import Mapping
 
 from mdrun.model import Block, ChoicePath, Runbook, SourceLocation
+from mdrun.render import unfetched_dict, unfetched_note
 
 HEADER = ("#", "NAME", "MODE", "ORIGIN", "FIRST LINE")
 MAX_FIRST_LINE = 60
@@ -34,9 +35,11 @@ def _row(block: Block) -> tuple[str, ...]:
 
 
 def render_list(runbook: Runbook) -> str:
-    """The block table of `runbook`: index, name, sync/async, origin, first line of the body."""
+    """The block table of `runbook`: index, name, sync/async, origin, first line of the body;
+    then each URL import that was not fetched."""
+    notes = "".join(unfetched_note(u) + "\n" for u in runbook.document.unfetched)
     if not runbook.blocks:
-        return f"{runbook.path}: no shell blocks\n"
+        return f"{runbook.path}: no shell blocks\n{notes}"
     rows = [HEADER, *(_row(block) for block in runbook.blocks)]
     widths = [max(len(row[col]) for row in rows) for col in range(len(HEADER) - 1)]
     lines = []
@@ -46,7 +49,7 @@ def render_list(runbook: Runbook) -> str:
             for col, cell in enumerate(row[:-1])
         ]
         lines.append("  ".join([*cells, row[-1]]).rstrip())
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n" + notes
 
 
 LIST_SCHEMA_VERSION = 1
@@ -84,6 +87,7 @@ def render_list_json(runbook: Runbook, choices: Mapping[int, ChoicePath] | None 
     doc = {
         "version": LIST_SCHEMA_VERSION,
         "runbook": runbook.path,
+        "unfetched_imports": [unfetched_dict(u) for u in runbook.document.unfetched],
         "blocks": [_block_json(block, paths.get(block.index, ())) for block in runbook.blocks],
     }
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"

@@ -16,6 +16,7 @@ from mdrun.render import (
     planned_environment,
     scrubber,
     shown_variables,
+    unfetched_note,
     with_newline,
 )
 from mdrun.render.jinja import templates
@@ -131,4 +132,5 @@ def render_markdown(plan: Plan, show_secrets: bool = False) -> str:
         variables=variables,
         inherited=len(merged) - len(variables),
         segments=_segments(plan, blocks),
+        unfetched=[unfetched_note(u) for u in plan.runbook.document.unfetched],
     )

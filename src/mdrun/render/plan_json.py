@@ -8,12 +8,19 @@ sorted by name, so the same plan always gives the same bytes.
 from __future__ import annotations
 
 from mdrun.model import Answer, BlockOptions, Origin, Plan, PlannedBlock
-from mdrun.render import Scrub, counts, runbook_names, scrubber, shown_variables
+from mdrun.render import (
+    JsonValue,
+    Scrub,
+    counts,
+    runbook_names,
+    scrubber,
+    shown_variables,
+    unfetched_dict,
+)
 from mdrun.render.questions import ShownQuestion, shown_questions
 
 SCHEMA = "mdrun.plan/1"
 
-JsonValue = str | int | float | bool | None | list["JsonValue"] | dict[str, "JsonValue"]
 
 # BlockOptions field → the attribute key a runbook author writes in the fence's info string.
 _OPTION_KEYS = {
@@ -121,6 +128,7 @@ def plan_dict(
         "summary": tally,
         "environment": environment,
         "questions": [question_dict(q) for q in shown_questions(plan, show_secrets)],
+        "unfetched_imports": [unfetched_dict(u) for u in plan.runbook.document.unfetched],
         "blocks": [block_dict(planned, scrub) for planned in plan.blocks],
     }
 

@@ -12,6 +12,7 @@ import re
 import shlex
 
 from mdrun import exit_trap_source
+from mdrun.errors import IncludeError
 from mdrun.model import Block, Environment, Plan, PlannedBlock, format_origin
 from mdrun.redact import url_passwords
 from mdrun.render import (
@@ -172,7 +173,17 @@ def environment_lines(env: Environment, show_secrets: bool) -> list[str]:
 
 
 def render_sh(plan: Plan, show_secrets: bool = False, grace: int = DEFAULT_GRACE) -> str:
-    """The plan as a bash script (see the module docstring and the script's own header)."""
+    """The plan as a bash script (see the module docstring and the script's own header).
+
+    Refused, as `mdrun run` refuses, when a URL import was not fetched: the script would run
+    without it."""
+    for unfetched in plan.runbook.document.unfetched:
+        where = unfetched.origin
+        raise IncludeError(
+            f"URL imports need --allow-url: {unfetched.url} (--format sh writes a script to run)",
+            where[-1] if where else None,
+            where[:-1],
+        )
     # Every value inserted into the prelude is a number or a comment (see `_comment`).
     prelude = (
         templates()

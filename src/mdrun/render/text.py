@@ -22,7 +22,7 @@ from typing import NamedTuple
 
 from mdrun import plural
 from mdrun.model import Plan, PlannedBlock, format_origin
-from mdrun.render import Scrub, counts, scrubber, shown_variables
+from mdrun.render import Scrub, counts, scrubber, shown_variables, unfetched_note
 from mdrun.render.plan_json import option_words
 from mdrun.render.questions import branch_of, question_lines
 
@@ -165,7 +165,11 @@ def layout(plan: Plan, show_secrets: bool = False, highlight: bool = False) -> l
         ),
     )
     questions = [Line("", ((visible(t), ""),)) for t in question_lines(plan, show_secrets)]
-    lines = [header, *questions, *_environment(plan, show_secrets)]
+    unfetched = [
+        Line("", ((visible(unfetched_note(u)), VERDICT_STYLE["unknown"]),))
+        for u in plan.runbook.document.unfetched
+    ]
+    lines = [header, *unfetched, *questions, *_environment(plan, show_secrets)]
     for planned in plan.blocks:
         if planned.chosen:  # a branch not chosen is counted in the questions, not shown
             lines += [
