@@ -189,6 +189,33 @@ def test_plan_shows_the_job_a_ray_submit_block_would_submit(tmp_path: Path, fmt:
     assert "  files: index.md, main.py" in proc.stdout
 
 
+def _plan_ray_guidebook(tmp_path: Path, fmt: str) -> str:
+    write_tree(tmp_path, {"gb/index.md": RAY_GUIDEBOOK, "gb/main.py": "print(1)\n"})
+    env = {**os.environ, "RAY_ADDRESS": "http://127.0.0.1:9", "DB_PASSWORD": "hunter22"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "mdrun", "plan", "--format", fmt, "gb/index.md"], cwd=tmp_path,
+        env=env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown"])
+def test_the_text_job_preview_lists_the_runbooks_variables_and_counts_the_rest(
+    tmp_path: Path, fmt: str
+) -> None:
+    sent = json.loads(_plan_ray_guidebook(tmp_path, "json"))["blocks"][1]["ray_job"]
+    env_vars = sent["runtime_env"]["env_vars"]
+    assert env_vars["JOB_ID"] == "train-7" and env_vars["DB_PASSWORD"] == "***"  # JSON: all
+    text = _plan_ray_guidebook(tmp_path, fmt)
+    listed = [line.strip() for line in text.splitlines() if line.strip().startswith("env: ")]
+    inherited = len(env_vars) - 1
+    assert listed == [
+        "env: JOB_ID=train-7",
+        f"env: and {inherited} inherited variables (all of them in --format json)",
+    ]
+
+
 def test_a_whole_runbook_ships_every_file_it_was_read_from(tmp_path: Path) -> None:
     rb = write_tree(tmp_path, {
         "book/rb.md": "---\nimports:\n  - setup\n---\n# R\n--8<-- \"parts/a.md\"\n",

@@ -319,7 +319,9 @@ def cmd_plan(args: argparse.Namespace) -> int:
         text = render_plans(plans, args.format, args.show_secrets, args.show_env, as_list=not one)
     else:
         shown = [render_plan(p, args.format, args.show_secrets, args.show_env) for p in plans]
-        shown = [_with_ray_jobs(t, j, args.format) for t, j in zip(shown, jobs, strict=True)]
+        shown = [
+            _with_ray_jobs(t, j, args.format, p) for t, j, p in zip(shown, jobs, plans, strict=True)
+        ]
         text = join_plans(shown, args.format, as_list=not one)
     sys.stdout.write(text)
     return 0
@@ -349,12 +351,13 @@ def _ray_jobs(plan: Plan, show_secrets: bool) -> dict[int, dict[str, object]]:
     return jobs
 
 
-def _with_ray_jobs(text: str, jobs: dict[int, dict[str, object]], fmt: str) -> str:
+def _with_ray_jobs(text: str, jobs: dict[int, dict[str, object]], fmt: str, plan: Plan) -> str:
     """A rendered plan with its Ray jobs: under each block's `ray_job` key in JSON, else after
-    the plan (docs/plan-schema.md)."""
+    the plan (docs/plan-schema.md), listing the variables the runbook sets or declares and
+    counting the inherited rest."""
     import json
 
-    from mdrun.ray.definition import describe
+    from mdrun.ray.definition import describe, runbook_variables
 
     if fmt == "json":
         data = json.loads(text)
@@ -363,9 +366,11 @@ def _with_ray_jobs(text: str, jobs: dict[int, dict[str, object]], fmt: str) -> s
                 block["ray_job"] = jobs[block["index"]]
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     parts = [text]
+    envs = {p.block.index: p.env for p in plan.blocks}
+    declared = plan.runbook.document.frontmatter.get("inputs")
     for index, job in jobs.items():
         about = f"Ray job of block {index} ({job.get('block')}), shown, not submitted:\n"
-        shown = describe(job)
+        shown = describe(job, runbook_variables(envs[index], declared))
         parts.append(
             f"\n{about}```text\n{shown}```\n" if fmt == "markdown" else f"\n{about}{shown}"
         )

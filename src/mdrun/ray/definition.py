@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
-from mdrun.model import SourceLocation
+from mdrun.model import Environment, SourceLocation
 from mdrun.ray.jobspec import JobSpec, build_job, parse_submit_args, redacted_env
 from mdrun.ray.workdir import walk
 
@@ -73,8 +73,20 @@ def planned_files(spec: JobSpec) -> list[str]:
     return sorted(set(found))
 
 
-def describe(job: Mapping[str, object]) -> str:
-    """`job` (a `record`) as indented lines for people: `plan` and dry runs print this."""
+def runbook_variables(env: Environment, declared: object = None) -> frozenset[str]:
+    """The variables of a block's planned `env` that are the runbook's own business: set by
+    it (an export, `-e`, an env file) or declared in its `inputs:` (the mapping `declared`),
+    as opposed to inherited from the process environment."""
+    names = {name for name, value in env.items() if value.source.kind != "process"}
+    if isinstance(declared, Mapping):
+        names.update(str(name) for name in declared)
+    return frozenset(names)
+
+
+def describe(job: Mapping[str, object], own: Collection[str] | None = None) -> str:
+    """`job` (a `record`) as indented lines for people: `plan` and dry runs print this. With
+    `own`, only those of its env vars are listed, then a count of the others (the JSON, and
+    `job.json`, keep them all)."""
     env = job.get("runtime_env")
     env = env if isinstance(env, dict) else {}
     lines = [
@@ -92,11 +104,20 @@ def describe(job: Mapping[str, object]) -> str:
             lines.append(f"  {key}: {json.dumps(job[key])}")
     if env.get("pip"):
         lines.append(f"  pip: {' '.join(str(p) for p in env['pip'])}")
-    for name, value in dict(env.get("env_vars") or {}).items():
-        lines.append(f"  env: {name}={value}")
+    lines += _env_lines(dict(env.get("env_vars") or {}), own)
     if job.get("base_image"):
         lines.append(f"  base_image: {job['base_image']} (recorded only)")
     return "\n".join(lines) + "\n"
+
+
+def _env_lines(env_vars: Mapping[str, object], own: Collection[str] | None) -> list[str]:
+    listed = [n for n in env_vars if own is None or n in own]
+    lines = [f"  env: {name}={env_vars[name]}" for name in listed]
+    rest = len(env_vars) - len(listed)
+    if rest:
+        word = "variable" if rest == 1 else "variables"
+        lines.append(f"  env: and {rest} inherited {word} (all of them in --format json)")
+    return lines
 
 
 def planned_job(
