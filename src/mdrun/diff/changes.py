@@ -82,16 +82,35 @@ class FileChange(NamedTuple):
     """The marker or `imports:` entry that pulls it in (`runbook.md:12`)."""
 
 
-class ChoiceChange(NamedTuple):
-    """A choice (issue 13) added, removed or changed: the record the diff will carry once
-    runbooks have choices; nothing produces one yet."""
+ChoiceChangeKind = Literal[
+    "question added",
+    "question removed",
+    "answer renamed",
+    "answer added",
+    "answer removed",
+    "block path changed",
+]
 
+
+class ChoiceChange(NamedTuple):
+    """A question (a tab group) added or removed, an answer (a tab) added, removed or renamed,
+    or a block that now sits under other answers (`mdrun.diff.choices`)."""
+
+    kind: ChoiceChangeKind
+    """What happened."""
+    question: str
+    """The question's id (the working tree's, the base's for a removed one); for a block, the
+    innermost question of its path now (else of its path before), `""` for none."""
     name: str
-    """The choice."""
-    direction: Literal["added", "removed", "changed"]
-    """What happened to it."""
+    """The question's readable name (the heading it sits under)."""
     detail: str
-    """The options before and after, in words."""
+    """In words: a question's answers, `'Old' → 'New'` for a rename, both paths of a block."""
+    answer: str | None = None
+    """The answer added, or a renamed answer's new name."""
+    was: str | None = None
+    """The answer removed, or a renamed answer's old name."""
+    block: str | None = None
+    """For `block path changed`: the block's name."""
 
 
 class RunbookDiff(NamedTuple):
@@ -114,7 +133,7 @@ class RunbookDiff(NamedTuple):
     files: tuple[FileChange, ...]
     """Includes and imports added or removed."""
     choices: tuple[ChoiceChange, ...] = ()
-    """Choices added or changed (empty until runbooks have choices, issue 13)."""
+    """Questions and answers added, removed or renamed, and blocks under other answers."""
     base_error: str | None = None
     """Why the runbook did not load at the base, if it did not (its blocks then count as
     added)."""

@@ -6,6 +6,7 @@ import os
 from collections.abc import Sequence
 
 from mdrun.blocks.extract import load_runbook
+from mdrun.choices.wire import with_choices
 from mdrun.diff.changes import RunbookDiff
 from mdrun.diff.compare import Side, compare
 from mdrun.diff.gittree import GitTree
@@ -28,10 +29,20 @@ def diff_paths(paths: Sequence[str], excludes: Sequence[str]) -> list[str]:
 
 
 def _plan(path: str, options: LoadOptions, env: Environment, files: Files) -> Plan | None:
-    """The plan of the runbook at `path` as `files` has it, None when it is not there."""
+    """The plan of the runbook at `path` as `files` has it, None when it is not there: through
+    the choices stage as `mdrun plan` loads it, with the answers known without asking (this
+    machine's aprioris, an `expand(…)` question's variable), the same on both sides."""
     if files.kind(os.path.abspath(path)) is None:
         return None
-    return plan(load_runbook(path, options, files), env)
+    runbook = with_choices(load_runbook(path, options, files), options)
+    if not runbook.questions:
+        return plan(runbook, env)
+    from mdrun.choices.aprioris import this_host
+    from mdrun.choices.session import known_answers
+
+    values = {name: v.value for name, v in env.items() if v.value is not None}
+    answers = known_answers(runbook.questions, (), values, None, this_host(values))
+    return plan(runbook, env, answers)
 
 
 def diff_runbook(

@@ -173,9 +173,17 @@ def _variables(old: dict[str, list[str]], new: dict[str, list[str]]) -> list[Var
     return added + gone
 
 
-def choice_changes(old: Side, new: Side) -> tuple[ChoiceChange, ...]:
-    """Choices added or changed: the hook for issue 13's choices, which do not exist yet."""
-    return ()
+def choice_changes(old: Side, new: Side, pairs: Sequence[Pair] = ()) -> tuple[ChoiceChange, ...]:
+    """Questions and answers added, removed or renamed, then the matched blocks whose choice
+    path changed (`mdrun.diff.choices`)."""
+    plans = (old.plan, new.plan)
+    if not any(p is not None and p.runbook.questions for p in plans):
+        return ()
+    from mdrun.diff.choices import path_changes, question_changes
+
+    changes, ids, renames = question_changes(*plans)
+    blocks = [(o[0].block, n[0].block) for o, n in pairs]
+    return (*changes, *path_changes(blocks, plans, ids, renames))
 
 
 def compare(
@@ -194,7 +202,7 @@ def compare(
         reads=tuple(_variables(old_uses.reads, new_uses.reads)),
         exports=tuple(_variables(old_uses.exports, new_uses.exports)),
         files=tuple(new_uses.files_against(old_uses)),
-        choices=choice_changes(old, new),
+        choices=choice_changes(old, new, pairs),
     )
     return diff._replace(status=_status(old, new, diff))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from mdrun.diff.changes import BlockChange, BlockSide, RunbookDiff, VariableChange
+from mdrun.diff.changes import BlockChange, BlockSide, ChoiceChange, RunbookDiff, VariableChange
 from mdrun.render.text import wants_color
 
 SCHEMA = "mdrun.diff/1"
@@ -53,6 +53,14 @@ def change_summary(diff: RunbookDiff) -> str:
     return f"{', '.join(parts) or 'changed'} since {diff.base}"
 
 
+def choice_line(change: ChoiceChange) -> str:
+    """`question added "Install jq" (kubernetes/kubectl): Linux | MacOS`; for a block,
+    `block path changed: block 'x': was under …, now under …`."""
+    if change.kind == "block path changed":
+        return f"{change.kind}: {change.detail}"
+    return f'{change.kind} "{change.name}" ({change.question}): {change.detail}'
+
+
 def _side(side: BlockSide) -> str:
     return f"{side.verdict} at {side.origin}"
 
@@ -91,8 +99,7 @@ def render_text(diffs: Sequence[RunbookDiff], color: bool = False) -> str:
         for f in diff.files:
             sign = "+" if f.direction == "added" else "-"
             lines.append(f"  {sign} {f.kind} {f.path} (from {f.via})")
-        for choice in diff.choices:
-            lines.append(f"  {choice.direction} choice {choice.name}: {choice.detail}")
+        lines += [f"  {choice_line(c)}" for c in diff.choices]
     text = "\n".join(lines) + "\n"
     return _colour(text) if color else text
 
