@@ -23,39 +23,14 @@ import pytest
 from mdrun.blocks.extract import load_runbook
 from mdrun.model import Block, LoadOptions
 from tests.conftest import SHARED
+from tests.helpers.madwizard import SCRIPTS, install
 
 STORE = SHARED / "store" / "guidebooks"
-VERSION = "9.0.7"
-HERE = Path(__file__).parent / "madwizard"
-ORACLES = Path(os.environ.get("MDRUN_ORACLES", Path.home() / ".cache" / "mdrun-oracles"))
-"""Where npm installs the oracle, kept between sessions (the tests' own XDG_CACHE_HOME is
-fresh per session): `MDRUN_ORACLES`, else ~/.cache/mdrun-oracles."""
-PACKAGE = {
-    "name": "mdrun-madwizard-oracle",
-    "private": True,
-    "dependencies": {"madwizard": VERSION},
-    # madwizard's lock pins enquirer to a git fork; the registry's release works the same here.
-    "overrides": {"enquirer": "2.4.1"},
-}
+HERE = SCRIPTS
 
 
 def _install() -> Path:
-    if shutil.which("npm") is None or shutil.which("node") is None:
-        pytest.skip("npm/node are not installed: cannot install madwizard as the oracle")
-    root = ORACLES / f"madwizard-{VERSION}"
-    if not (root / "node_modules" / "madwizard" / "package.json").exists():
-        root.mkdir(parents=True, exist_ok=True)
-        (root / "package.json").write_text(json.dumps(PACKAGE))
-        done = subprocess.run(
-            ["npm", "install", "--no-audit", "--no-fund", "--loglevel=error"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
-        if done.returncode != 0:
-            pytest.skip(f"npm could not install madwizard {VERSION}: {done.stderr[-400:]}")
+    root = install()
     shutil.copy(HERE / "blocks.mjs", root / "blocks.mjs")
     return root
 
