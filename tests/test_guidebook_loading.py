@@ -3,6 +3,7 @@ frontmatter, block frontmatter and `codeblocks:` rules."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import markdown
@@ -14,6 +15,7 @@ from mdrun.load.frontmatter import split_frontmatter
 from mdrun.load.loader import _raw_github, load_document
 from mdrun.model import LoadOptions, format_origin
 from tests import test_includes
+from tests.conftest import run_mdrun
 from tests.conftest import write_tree as write
 
 https_server = test_includes.https_server
@@ -144,11 +146,35 @@ def test_includes_take_guidebook_names_only_when_the_path_names_no_file(tmp_path
     assert doc.text == "plain file wins\n\nfrom index\n\n"
 
 
-def test_inline_import_lines_import_in_place(tmp_path: Path) -> None:
+def test_an_inline_import_at_the_margin_is_a_prerequisite_of_its_guidebook(tmp_path: Path) -> None:
+    # madwizard runs it before the guidebook's blocks, wherever the line is (aws/auth.md).
     write(tmp_path, {"a.md": fence("echo a"), "run.md": fence("echo 1") + ":import{./a.md}\n"})
     doc = load_document(str(tmp_path / "run.md"), LoadOptions())
-    assert bodies(tmp_path, "run.md") == ["echo 1", "echo a"]
-    assert format_origin(doc.origins[3]).startswith(f"{tmp_path}/a.md:1 (via")
+    assert bodies(tmp_path, "run.md") == ["echo a", "echo 1"]
+    assert format_origin(doc.origins[1]) == f"{tmp_path}/a.md:2 (via {tmp_path}/run.md:4)"
+
+
+def test_an_inline_import_inside_a_tab_or_a_list_imports_in_place(tmp_path: Path) -> None:
+    there = "".join(f"    {line}" for line in fence("echo b").splitlines(keepends=True))
+    tab = '=== "Here"\n    :import{./a.md}\n\n=== "There"\n' + there
+    write(tmp_path, {"a.md": fence("echo a"), "run.md": fence("echo 1") + tab})
+    assert bodies(tmp_path, "run.md") == ["echo 1", "echo a", "echo b"]
+
+
+def test_a_run_reads_what_a_trailing_import_wrote(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "_auth.md": fence('echo "key=k1" > "$HOME/creds"'),
+            "auth.md": fence('export KEY=$(cut -d= -f2 "$HOME/creds")')
+            + fence('echo "key is $KEY"')
+            + ":import{./_auth.md}\n",
+        },
+    )
+    env = {**os.environ, "HOME": str(tmp_path), "NO_COLOR": "1"}
+    proc = run_mdrun("run", "--log-dir", "logs", "auth.md", cwd=tmp_path, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "key is k1" in proc.stdout
 
 
 def test_url_imports_need_allow_url(tmp_path: Path) -> None:

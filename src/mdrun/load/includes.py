@@ -154,7 +154,7 @@ class Expander:
         if block:
             self._path_line(line, number, ctx)
             return block
-        if self.on_import is not None and (i := _IMPORT_LINE.match(line)) is not None:
+        if self.on_import is not None and (i := IMPORT_LINE.match(line)) is not None:
             chain = (*ctx.chain, SourceLocation(ctx.source.shown, number))
             self.on_import(i["spec"].strip(), ctx.path or "", chain, ctx.prefix + i["space"])
             return block
@@ -273,7 +273,7 @@ class Expander:
         return found
 
 
-_IMPORT_LINE = re.compile(r"(?P<space>[ \t]*):import\{(?P<spec>.*)\}\s*$")
+IMPORT_LINE = re.compile(r"(?P<space>[ \t]*):import\{(?P<spec>.*)\}\s*$")
 """madwizard's inline import: a whole line `:import{path}`."""
 
 ImportHook = Callable[[str, str, Origin, str], None]

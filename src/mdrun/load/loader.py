@@ -12,7 +12,7 @@ from mdrun.errors import IncludeError, UsageError
 from mdrun.load.files import LOCAL, Files, is_directory
 from mdrun.load.frontmatter import NONE, Frontmatter, Import, split_frontmatter
 from mdrun.load.guidebooks import find_guidebook
-from mdrun.load.includes import Expander
+from mdrun.load.includes import IMPORT_LINE, Expander
 from mdrun.load.origins import Origins
 from mdrun.load.sources import STDIN, Source, decode, display_path
 from mdrun.load.urls import fetch, join
@@ -74,6 +74,7 @@ class _Loader:
         self.done: set[tuple[str, str | None]] = set()
         self.sites: dict[SourceLocation, ImportSite] = {}
         self.unfetched: list[UnfetchedImport] = []
+        self.hoisted: set[SourceLocation] = set()
         expander.on_frontmatter = self.included_frontmatter
         expander.on_import = self.inline_import
 
@@ -84,6 +85,7 @@ class _Loader:
         lines = _read(files, path, shown, chain).split("\n")
         head = split_frontmatter(lines, shown) if lines[0].startswith("---") else NONE
         key = files.realpath(os.path.abspath(path))
+        head = self._hoist(head, lines, shown)
         self._imports(head, key, path, shown, chain, prefix)
         body = Source(key, shown, lines[head.body_start :])
         self.expander.expand(body, path, chain, head.body_start + 1, prefix)
@@ -97,8 +99,25 @@ class _Loader:
         return head.body_start
 
     def inline_import(self, spec: str, including: str, chain: Origin, prefix: str) -> None:
-        """madwizard's `:import{guidebook}` line: the guidebook is imported where it stands."""
-        self._import(Import(spec, chain[-1].line), including, chain, prefix)
+        """madwizard's `:import{guidebook}` line inside a tab or a list: the guidebook is
+        imported where it stands (a line at the margin was imported with the frontmatter's)."""
+        if chain[-1] not in self.hoisted:
+            self._import(Import(spec, chain[-1].line), including, chain, prefix)
+
+    def _hoist(self, head: Frontmatter, lines: list[str], shown: str) -> Frontmatter:
+        """`head` with the guidebook's `:import{}` lines at the margin added to its imports.
+        Such a line is a prerequisite of the whole guidebook wherever it is written, as in
+        madwizard: the store's aws/auth.md ends with the import that writes the credentials
+        file its blocks read."""
+        found = [
+            Import(m["spec"].strip(), n + 1)
+            for n in range(head.body_start, len(lines))
+            if lines[n].startswith(":import{") and (m := IMPORT_LINE.match(lines[n]))
+        ]
+        if not found:
+            return head
+        self.hoisted.update(SourceLocation(shown, entry.line) for entry in found)
+        return head._replace(imports=(*head.imports, *found))
 
     def _imports(
         self,
