@@ -119,6 +119,22 @@ class ImportSite(NamedTuple):
     """The imported guidebook's frontmatter `validate:`: when it succeeds, it is done."""
 
 
+class GuidebookCheck(NamedTuple):
+    """A guidebook's frontmatter `validate:`, as each of its blocks carries it: `mdrun run`
+    tests it once per `site`, before the first of the site's blocks it reaches."""
+
+    command: str
+    """The `validate:` command: when it succeeds, every block of the guidebook is done."""
+    guidebook: str
+    """The guidebook as shown: the import's name (`util/websocat`), or the runbook's path."""
+    site: Origin
+    """Which import of it: the origin chain down to its `imports:` entry (one per `group`);
+    empty for the runbook's own frontmatter."""
+    script: str = ""
+    """The shell source that tests `command`: the store's helper commands defined, its output
+    hidden (`mdrun.blocks.script.quiet_check`)."""
+
+
 # --- Choices: the questions a guidebook asks (pymdownx tab groups) and their answers ----------
 
 ChoiceKind = Literal["select", "multi", "form", "dynamic"]
@@ -264,12 +280,12 @@ class Block(NamedTuple):
     """The shell source that runs the block when it is not the body itself: madwizard's `exec:`
     protocol around the body (python blocks, `exec:`), or a refusal. None: the body runs."""
     done_check: str | None = None
-    """A shell command that succeeds when the block is already done: its `validate:` commands
-    and its guidebooks', output hidden, helper commands defined. Tested first at run time."""
-    done_if: tuple[str, ...] = ()
-    """The frontmatter `validate:` commands of the guidebooks the block belongs to (the runbook's,
-    then each import's, outermost first): when one succeeds at run time, the block is skipped
-    as already done, as with its own `options.validate`."""
+    """A shell command that succeeds when the block is already done: its own `validate:`,
+    output hidden, helper commands defined. Tested first, in the block's shell, at run time."""
+    guidebook_checks: tuple[GuidebookCheck, ...] = ()
+    """The frontmatter `validate:` of the guidebooks the block belongs to (the runbook's, then
+    each import's, outermost first): each is tested once per import, before that guidebook's
+    first block; when one succeeded, the block is skipped as already done."""
     choices: ChoicePath = ()
     """The questions (tab groups) the block sits under and the answer (tab) of each, outermost
     first: it runs only when every one of them is chosen. Empty outside every tab."""

@@ -16,11 +16,20 @@ import unicodedata
 from mdrun.blocks.attributes import LANGUAGES, parse_info
 from mdrun.blocks.fences import Fence, fences
 from mdrun.blocks.frontmatter import apply_rules, split_head
-from mdrun.blocks.script import with_script
+from mdrun.blocks.script import quiet_check, with_script
 from mdrun.errors import BlockError
 from mdrun.load.files import LOCAL, Files
 from mdrun.load.loader import load_document
-from mdrun.model import Block, Document, ImportSite, LoadOptions, Origin, Runbook, format_origin
+from mdrun.model import (
+    Block,
+    Document,
+    GuidebookCheck,
+    ImportSite,
+    LoadOptions,
+    Origin,
+    Runbook,
+    format_origin,
+)
 
 __all__ = ["extract_blocks", "parse_info", "slugify"]
 
@@ -94,8 +103,8 @@ def _raw_block(document: Document, fence: Fence, index: int) -> Block | None:
     )
     sites = _sites(document, origin)
     rules = sites[-1].codeblocks if sites else document.codeblocks
-    done_if = tuple(v for v in (document.validate, *(s.validate for s in sites)) if v)
-    block = split_head(block)._replace(imports=sites, done_if=done_if)
+    checks = _guidebook_checks(document, origin)
+    block = split_head(block)._replace(imports=sites, guidebook_checks=checks)
     block = apply_rules(block, rules, fence.content) if rules else block
     return with_script(block)
 
@@ -111,6 +120,23 @@ def _sites(document: Document, origin: Origin) -> tuple[ImportSite, ...]:
     if not document.imports:
         return ()
     return tuple(site for loc in origin[:-1] if (site := document.imports.get(loc)) is not None)
+
+
+def _guidebook_checks(document: Document, origin: Origin) -> tuple[GuidebookCheck, ...]:
+    """The `validate:` of the runbook and of each import the fence came through, outermost
+    first, each with the import it belongs to (its origin chain down to the `imports:` line)."""
+    checks = []
+    if document.validate:
+        checks.append(_check(document.validate, document.path, ()))
+    for depth, loc in enumerate(origin[:-1]):
+        site = document.imports.get(loc)
+        if site is not None and site.validate:
+            checks.append(_check(site.validate, site.name, origin[: depth + 1]))
+    return tuple(checks)
+
+
+def _check(command: str, guidebook: str, site: Origin) -> GuidebookCheck:
+    return GuidebookCheck(command, guidebook, site, quiet_check(command))
 
 
 def _unique_names(blocks: list[Block]) -> tuple[Block, ...]:

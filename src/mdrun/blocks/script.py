@@ -2,9 +2,10 @@
 
 A shell block runs its body. A `python` block, or any block with `exec:`, has its body written
 to `$MWFILEPATH` (in a fresh `$MWDIR`, named `$MWFILENAME`) and runs the exec command (python
-blocks: `python3 -u "$MWFILEPATH"`), as madwizard does. The `validate:` commands (the block's
-own and its guidebooks') become one check that `mdrun run` and `plan --format sh` test first,
-in the block's shell: when it succeeds the block is skipped as already done. The store's helper
+blocks: `python3 -u "$MWFILEPATH"`), as madwizard does. A block's own `validate:` becomes the
+check that `mdrun run` and `plan --format sh` test first, in the block's shell: when it
+succeeds the block is skipped as already done (a guidebook's `validate:` is tested once per
+import instead, `mdrun.run.guidebooks`). The store's helper
 commands (`pip-show` in `validate:`, `exec: pip-install`, which the clients that ran the store
 provided) are shell functions defined for both; `exec: ray-submit …` runs mdrun's own submitter
 (`python -m mdrun.ray.submit`, with the body and where it came from). Pure string work: the
@@ -83,20 +84,16 @@ def exec_script(block: Block) -> str | None:
     )
 
 
-def validations(block: Block) -> list[str]:
-    """Commands any of which, succeeding, means the block is already done: its guidebooks'
-    `validate:` (outermost first), then its own."""
-    own = block.options.validate
-    return [*block.done_if, *([own] if own else [])]
-
-
 def done_check(block: Block) -> str | None:
-    """A command that succeeds when the block is already done (output hidden), or None."""
-    checks = validations(block)
-    if not checks:
-        return None
-    either = " || ".join(f"{{ {check}\n}}" for check in checks)
-    return f"{{ {HELPERS}{either}; }} >/dev/null 2>&1"
+    """A command that succeeds when the block's own `validate:` does (output hidden), or
+    None. Its guidebooks' `validate:` are not in it: those are tested once per import."""
+    own = block.options.validate
+    return None if not own else quiet_check(own)
+
+
+def quiet_check(command: str) -> str:
+    """`command` as a check: the helper commands defined, its output hidden."""
+    return f"{{ {HELPERS}{{ {command}\n}}; }} >/dev/null 2>&1"
 
 
 def _delimiter(body: str) -> str:

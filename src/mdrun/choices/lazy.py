@@ -9,10 +9,12 @@ confirm it is still offered), `settle` asks what governs that block, in the orde
 (an answer may reach a nested question), and returns the plan again with the answers so far.
 
 Before anything starts, `settle_first` asks what governs the blocks up to the first that runs
-(so that Ctrl-C there leaves nothing started). Off a terminal every reached question must be
-answered before the run, as `pending.require_answers` says, except a dynamic question whose
-`ENVKEY` an earlier block sets (`later`); should it still be unset when reached, the run stops
-there with the same message (exit 2).
+(so that Ctrl-C there leaves nothing started), or up to the first that a guidebook's `validate:`
+may skip: the run tests that when it gets there, and asks nothing for a guidebook already done.
+Off a terminal every reached question must be answered before the run, as
+`pending.require_answers` says, except a dynamic question whose `ENVKEY` an earlier block sets
+and one that governs only blocks of guidebooks with a `validate:` (`later`); should it still be
+unanswered when reached, the run stops there with the same message (exit 2).
 """
 
 from __future__ import annotations
@@ -107,8 +109,11 @@ class RunSettling:
         self.answers[qid] = ask_one(group, self.prompter, env, self.runner)
 
     def settle_first(self, blocks: Iterable[Block], env: Mapping[str, str]) -> None:
-        """Before the run starts: what governs the blocks up to the first one that runs."""
+        """Before the run starts: what governs the blocks up to the first one that runs, or
+        up to the first that a guidebook's `validate:` may skip (the run tests it there)."""
         for block in blocks:
+            if block.guidebook_checks:
+                return
             if self.needs(block):
                 self.settle_path(block.choices, env)
             chosen = branch(block.choices, self.groups, self.answers).kind == "chosen"
@@ -127,17 +132,21 @@ class RunSettling:
 
 
 def later(plan: Plan, answers: Mapping[str, Answer]) -> set[str]:
-    """The unanswered dynamic questions whose `ENVKEY` is set, as planned, by a block before the
-    first block they govern (the demo's `JOB_ID`, exported by the block that submits the job)."""
+    """The unanswered questions whose settling waits for the run to reach them: dynamic ones
+    whose `ENVKEY` is set, as planned, by a block before the first block they govern (the demo's
+    `JOB_ID`, exported by the block that submits the job), and those governing only blocks of
+    guidebooks whose `validate:` may find them already done (then nothing asks them)."""
     groups = {q.group.id: q.group for q in plan.runbook.questions}
     found: set[str] = set()
     seen: set[str] = set()
+    checked: dict[str, bool] = {}
     for planned in plan.blocks:
         for qid, _option in planned.block.choices:
+            checked[qid] = checked.get(qid, True) and bool(planned.block.guidebook_checks)
             group = groups.get(qid)
             if qid in seen or group is None or qid in answers:
                 continue
             seen.add(qid)  # decided at the first block it governs
             if group.kind == "dynamic" and group.env_key and group.env_key in planned.env:
                 found.add(qid)
-    return found
+    return found | {qid for qid, only in checked.items() if only and qid not in answers}

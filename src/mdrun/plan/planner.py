@@ -32,7 +32,7 @@ from mdrun.model import (
 from mdrun.plan.effects import Flow
 from mdrun.plan.flowstate import FlowState, merge
 from mdrun.plan.guards import Decision, decide
-from mdrun.plan.madwizard import with_frontmatter
+from mdrun.plan.madwizard import with_frontmatter, with_guidebook_checks
 from mdrun.plan.when import check_when
 from mdrun.shell.scan import changed_names, may_change_env
 from mdrun.shell.scope import Scope
@@ -63,7 +63,7 @@ def plan(runbook: Runbook, env: Environment, answers: Mapping[str, Answer] | Non
         planned[block.index], after = _plan_cleanup(block, state, states[registered:-1])
         if block.mode == "sync":
             state = after
-    ordered = tuple(planned[b.index] for b in runbook.blocks)
+    ordered = with_guidebook_checks([planned[b.index] for b in runbook.blocks])
     return Plan(runbook, ordered, dict(env), answers)
 
 

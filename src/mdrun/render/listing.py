@@ -72,7 +72,7 @@ def _block_json(block: Block, choices: ChoicePath) -> dict[str, object]:
         "imports": [{"spec": s.spec, "name": s.name, "group": s.group} for s in block.imports],
         "choices": [{"question": q, "answer": a} for q, a in choices],
         "validate": opts.validate,
-        "done_if": list(block.done_if),
+        "done_if": [check.command for check in block.guidebook_checks],
         "exec": opts.exec,
         "optional": opts.optional,
         "when": opts.when,

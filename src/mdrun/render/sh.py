@@ -13,7 +13,7 @@ import shlex
 
 from mdrun import exit_trap_source
 from mdrun.errors import IncludeError
-from mdrun.model import Block, Environment, Plan, PlannedBlock, format_origin
+from mdrun.model import Block, Environment, Origin, Plan, PlannedBlock, format_origin
 from mdrun.redact import url_passwords
 from mdrun.render import (
     Scrub,
@@ -150,6 +150,35 @@ def block_lines(planned: PlannedBlock, scrub: Scrub) -> list[str]:
     return lines + (_async(block) if block.options.is_async else _sync(block))
 
 
+def guidebook_lines(block: Block, done: dict[Origin, str]) -> list[str]:
+    """Before the first block of an import whose guidebook has a `validate:`: the check, run
+    once, setting a variable when it succeeds (`done` maps each import checked so far to it)."""
+    lines = []
+    for depth, check in enumerate(block.guidebook_checks):
+        if check.site in done:
+            continue
+        var = done[check.site] = f"__mdrun_done_{len(done) + 1}"
+        outer = "".join(
+            f'[ -z "${{{done[c.site]}:-}}" ] && ' for c in block.guidebook_checks[:depth]
+        )
+        what = f"`{_comment(check.command)}` succeeds (tested once, here)"
+        lines += [
+            f"# guidebook {_comment(check.guidebook)}: its blocks are skipped if {what}",
+            f"{var}=",
+            f"if {outer}{check.script}\nthen {var}=1; fi",
+        ]
+    return lines
+
+
+def _unless_done(block: Block, done: dict[Origin, str]) -> Block:
+    """`block` whose already-done check also looks at its guidebooks' variables."""
+    tests = [f'[ -n "${{{done[c.site]}:-}}" ]' for c in block.guidebook_checks if c.site in done]
+    if not tests:
+        return block
+    own = [] if block.done_check is None else [block.done_check]
+    return block._replace(done_check="{ " + " || ".join([*tests, *own]) + "; }")
+
+
 def environment_lines(env: Environment, show_secrets: bool) -> list[str]:
     """Exports for what the run is given beyond the process environment (`-e`, env files)."""
     lines = ["", "# The environment given to the run (beyond the process environment)."]
@@ -198,8 +227,11 @@ def render_sh(plan: Plan, show_secrets: bool = False, grace: int = DEFAULT_GRACE
     )
     scrub = scrubber(plan, show_secrets)
     lines = environment_lines(plan.initial_env, show_secrets) + variable_lines(plan, show_secrets)
+    done: dict[Origin, str] = {}
     for planned in plan.blocks:
-        script = block_lines(planned, scrub)
-        lines += [*script[:3], *in_cases(planned.block, plan, script[3:])]
+        shown = planned.verdict.kind != "skip" or not planned.chosen
+        checks = guidebook_lines(planned.block, done) if shown else []
+        script = block_lines(planned._replace(block=_unless_done(planned.block, done)), scrub)
+        lines += [*script[:3], *checks, *in_cases(planned.block, plan, script[3:])]
     lines += ["", "exit 0", ""]
     return prelude + "\n".join(lines)

@@ -22,9 +22,12 @@ def block_guard(block: Block) -> str | None:
 def skip_reason(block: Block) -> str:
     """Why a block whose guard was false at run time did not run."""
     own = block.options.validate
-    checks = [*block.done_if, *([own] if own else [])]
-    if not checks:
+    if not own:
         return "`when` is false"
-    shown = " or ".join(f"`{check.strip()}`" for check in checks)
-    done = f"already done (`validate` succeeded: {shown})"
+    done = already_done(own)
     return done if block.options.when is None else f"`when` is false, or {done}"
+
+
+def already_done(command: str) -> str:
+    """How a block skipped because `command` (a `validate:`) succeeded is reported."""
+    return f"already done (`validate` succeeded: `{command.strip()}`)"

@@ -18,6 +18,7 @@ from typing import Literal
 from mdrun.model import Plan, PlannedBlock, format_origin
 from mdrun.run.blockguard import skip_reason
 from mdrun.run.contracts import IO, UI, Killer, Policy, Running, Settler, initial_shell
+from mdrun.run.guidebooks import GuidebookChecks
 from mdrun.run.manifest import BlockRecord
 
 Phase = Literal["main", "stopping", "cleanup", "sweeping", "done"]
@@ -38,8 +39,11 @@ class RunState:
         clock: Callable[[], float] = time.monotonic,
         on_change: Callable[[], None] = lambda: None,
         settler: Settler | None = None,
+        guidebooks: GuidebookChecks | None = None,
     ) -> None:
         self.items = list(plan.blocks)
+        self.guidebooks = guidebooks or GuidebookChecks()
+        """The guidebooks' `validate:` results, each tested once per import."""
         self.settler = settler
         """Questions still open: settled as the run reaches the blocks they govern."""
         self.answers = dict(plan.answers)
