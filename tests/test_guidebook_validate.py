@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -79,6 +80,13 @@ def _run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return run_mdrun(*argv, cwd=tmp_path, env=_env(tmp_path), stdin=subprocess.DEVNULL)
 
 
+def _run_ok(tmp_path: Path) -> str:
+    """`_run`, which must succeed: what it wrote."""
+    done = _run(tmp_path)
+    assert done.returncode == 0, done.stderr
+    return done.stdout + done.stderr
+
+
 def _checks(tmp_path: Path) -> int:
     count = tmp_path / "count"
     return len(count.read_text().splitlines()) if count.exists() else 0
@@ -93,9 +101,7 @@ def test_a_first_block_that_makes_the_check_pass_does_not_skip_the_second(
     tmp_path: Path,
 ) -> None:
     _tree(tmp_path, _imports("util/tool"))
-    done = _run(tmp_path)
-    assert done.returncode == 0, done.stderr
-    assert "chmodded" in done.stdout
+    assert "chmodded" in _run_ok(tmp_path)
     assert os.access(tmp_path / "dest" / "tool-", os.X_OK)
     assert _statuses(tmp_path) == {"download": "ok", "chmod": "ok", "after": "ok"}
     assert _checks(tmp_path) == 1
@@ -104,10 +110,8 @@ def test_a_first_block_that_makes_the_check_pass_does_not_skip_the_second(
 def test_a_guidebook_already_done_skips_every_block_with_one_check(tmp_path: Path) -> None:
     _tree(tmp_path, _imports("util/tool"))
     (tmp_path / "dest" / "tool-").write_text("")
-    done = _run(tmp_path)
-    assert done.returncode == 0, done.stderr
+    said = _run_ok(tmp_path)
     shown = 'already done (`validate` succeeded: `echo checked >> "$COUNT"; test -e'
-    said = done.stdout + done.stderr
     assert f"skipped download: {shown}" in said and f"skipped chmod: {shown}" in said
     assert _statuses(tmp_path) == {"download": "skipped", "chmod": "skipped", "after": "ok"}
     assert _checks(tmp_path) == 1
@@ -118,9 +122,8 @@ def test_imported_twice_under_two_groups_each_import_is_checked_once(tmp_path: P
     two = "{path: util/tool, group: two, env: {WHO: b}}"
     _tree(tmp_path, _imports(one, two))
     (tmp_path / "dest" / "tool-b").write_text("")  # the second import is already done
-    done = _run(tmp_path)
-    assert done.returncode == 0, done.stderr
-    assert "chmodded a" in done.stdout and "chmodded b" not in done.stdout
+    said = _run_ok(tmp_path)
+    assert "chmodded a" in said and "chmodded b" not in said
     statuses = _statuses(tmp_path)
     assert [statuses[n] for n in ("download", "chmod", "download-2", "chmod-2")] == [
         "ok",
@@ -135,18 +138,19 @@ def test_the_runbooks_own_validate_is_checked_once_before_its_blocks(tmp_path: P
     own = TOOL.replace("# Tool", "# Own")
     write_tree(tmp_path, {"rb.md": own})
     (tmp_path / "dest").mkdir()
-    done = _run(tmp_path)
-    assert done.returncode == 0, done.stderr
+    _run_ok(tmp_path)
     assert _statuses(tmp_path) == {"download": "ok", "chmod": "ok"}
     assert _checks(tmp_path) == 1
+    shutil.rmtree(tmp_path / "logs")
+    _run_ok(tmp_path)  # now done: the one check skips both
+    assert _statuses(tmp_path) == {"download": "skipped", "chmod": "skipped"}
+    assert _checks(tmp_path) == 2
 
 
 def test_off_a_terminal_a_done_guidebooks_question_needs_no_answer(tmp_path: Path) -> None:
     _tree(tmp_path, _imports("util/asking"))
     (tmp_path / "dest" / "asked").write_text("")
-    done = _run(tmp_path)
-    assert done.returncode == 0, done.stderr
-    assert "no answer" not in done.stderr
+    assert "no answer" not in _run_ok(tmp_path)
     assert _statuses(tmp_path) == {"fast": "skipped", "slow": "skipped", "after": "ok"}
     assert _checks(tmp_path) == 1
 

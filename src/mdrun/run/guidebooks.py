@@ -13,9 +13,14 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from mdrun.model import Block, GuidebookCheck, Origin
+from mdrun.model import Block, GuidebookCheck, Origin, PlannedBlock
+from mdrun.run.blockguard import already_done
 from mdrun.run.handoff import ShellState
+
+if TYPE_CHECKING:
+    from mdrun.run.state import RunState
 
 Check = Callable[[GuidebookCheck, ShellState], bool]
 """Runs a guidebook's `validate:` in a shell state: whether it succeeded."""
@@ -53,3 +58,20 @@ class GuidebookChecks:
             if result:
                 return check
         return None
+
+
+def skip_if_done(run: RunState, planned: PlannedBlock) -> bool:
+    """Skip `planned`, the next block of `run`, when a guidebook it belongs to is already done,
+    testing that guidebook's `validate:` now if this is the first of its blocks reached."""
+    if not planned.block.guidebook_checks or planned.verdict.kind == "skip":
+        return False
+    done = run.guidebooks.done(planned.block, run.shell)
+    if done is None:
+        return False
+    run.pos += 1
+    record = run.records[planned.block.name]
+    run.take_turn(record)
+    record.status, record.reason = "skipped", already_done(done.command)
+    run.ui.message(f"skipped {planned.block.name}: {record.reason}")
+    run.changed()
+    return True

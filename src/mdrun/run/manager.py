@@ -14,8 +14,9 @@ import time
 
 from mdrun.model import PlannedBlock, format_origin
 from mdrun.run.asking import settle_before
-from mdrun.run.blockguard import already_done, block_guard, block_script
+from mdrun.run.blockguard import block_guard, block_script
 from mdrun.run.contracts import ChildLike, Running
+from mdrun.run.guidebooks import skip_if_done
 from mdrun.run.handoff import ShellState
 from mdrun.run.process import ChildSpec
 from mdrun.run.state import RunState
@@ -38,7 +39,7 @@ class Manager(RunState):
                 self.begin_stop()
                 return
             planned = self.items[self.pos]
-            if self._guidebook_done(planned):
+            if skip_if_done(self, planned):
                 continue
             if self.settler is not None and self.settler.needs(planned.block):
                 if not settle_before(self, planned):
@@ -47,22 +48,6 @@ class Manager(RunState):
             self.pos += 1
             self._reach(planned)
             self.changed()
-
-    def _guidebook_done(self, planned: PlannedBlock) -> bool:
-        """Skip `planned` when a guidebook it belongs to is already done, testing that
-        guidebook's `validate:` now if this is the first of its blocks the run reaches."""
-        if not planned.block.guidebook_checks or planned.verdict.kind == "skip":
-            return False
-        done = self.guidebooks.done(planned.block, self.shell)
-        if done is None:
-            return False
-        self.pos += 1
-        record = self.records[planned.block.name]
-        self.take_turn(record)
-        record.status, record.reason = "skipped", already_done(done.command)
-        self.ui.message(f"skipped {planned.block.name}: {record.reason}")
-        self.changed()
-        return True
 
     def _reach(self, planned: PlannedBlock) -> None:
         record = self.records[planned.block.name]
