@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from mdrun.errors import BlockError
+from mdrun.load.frontmatter import load_yaml
 from mdrun.model import Block, BlockOptions, CodeBlockRule, Origin
 
 BODY = "$body"
@@ -51,7 +52,7 @@ def _parse(text: str, where: Origin) -> dict[str, Any]:
     import yaml
 
     try:
-        data = yaml.safe_load(text)
+        data, _ = load_yaml(text)
     except yaml.YAMLError as exc:
         raise _error(f"bad block frontmatter: {exc}", where) from None
     if data is None:

@@ -86,16 +86,41 @@ def split_frontmatter(lines: list[str], shown: str) -> Frontmatter:
     return Frontmatter(data, imports, end + 1, keys, rules, _validate(data, keys, shown))
 
 
+def load_yaml(text: str) -> tuple[Any, Any]:
+    """`text` as one YAML document: what `yaml.safe_load` makes of it, and its node tree (whose
+    marks give each key's line); `(None, None)` when it is empty. Raises `yaml.YAMLError`.
+
+    libyaml's loader reads it when PyYAML was built with it (several times faster; the same
+    values and marks over every frontmatter of the repository and the store, see
+    tests/test_frontmatter_yaml.py). A text libyaml refuses is read again by PyYAML's own
+    loader, so that what is refused, and the message and line that say why, stay that loader's.
+    """
+    import yaml
+
+    fast = getattr(yaml, "CSafeLoader", None)
+    if fast is not None:
+        try:
+            return _compose(fast, text)
+        except yaml.YAMLError:
+            pass
+    return _compose(yaml.SafeLoader, text)
+
+
+def _compose(loader_class: Any, text: str) -> tuple[Any, Any]:
+    # PyYAML's reader rejects control characters as soon as it is made (a ReaderError, no mark).
+    loader = loader_class(text)
+    try:
+        node = loader.get_single_node()
+        return (loader.construct_document(node) if node is not None else None), node
+    finally:
+        loader.dispose()
+
+
 def _parse(text: str, shown: str) -> tuple[Any, Any]:
     import yaml
 
-    # safe_load, keeping the node tree so that imports can be located by line. The loader is
-    # made inside the `try`: its reader already rejects control characters, without a mark.
-    loader = None
     try:
-        loader = yaml.SafeLoader(text)
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
+        return load_yaml(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 2 if mark is not None else 2
@@ -105,10 +130,6 @@ def _parse(text: str, shown: str) -> tuple[Any, Any]:
         ) from None
     except yaml.YAMLError as exc:
         raise FrontmatterError(f"bad YAML frontmatter: {exc}", SourceLocation(shown, 2)) from None
-    finally:
-        if loader is not None:
-            loader.dispose()
-    return data, node
 
 
 def _imports(data: dict[Any, Any], nodes: dict[str, Any], shown: str) -> tuple[Import, ...]:
