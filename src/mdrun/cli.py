@@ -10,7 +10,7 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from mdrun import __version__
@@ -23,8 +23,6 @@ if TYPE_CHECKING:
 
 HIDDEN_ASSIGNMENTS = "_MDRUN_HIDDEN_ASSIGNMENTS"
 """Carries `-e` values across the re-exec that takes them out of mdrun's command line."""
-
-COMMANDS = ("expand", "list", "plan", "check", "diff", "run", "attach", "profile")
 
 
 def _add_input_options(p: argparse.ArgumentParser, many: bool = False) -> None:
@@ -80,23 +78,18 @@ def _add_input_options(p: argparse.ArgumentParser, many: bool = False) -> None:
     p.add_argument("-v", "--verbose", action="store_true", help="tracebacks for internal errors")
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="mdrun", description="Run Markdown runbooks: plan them, check them, run them."
-    )
-    parser.add_argument("--version", action="version", version=f"mdrun {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    p = sub.add_parser("expand", help="print the runbook with includes and imports resolved")
+def _expand_arguments(p: argparse.ArgumentParser) -> None:
     _add_input_options(p)
 
-    p = sub.add_parser("list", help="list the runbook's shell blocks")
+
+def _list_arguments(p: argparse.ArgumentParser) -> None:
     _add_input_options(p)
     p.add_argument(
         "--format", choices=("text", "json"), default="text", help="json: docs/list-schema.md"
     )
 
-    p = sub.add_parser("plan", help="decide, without executing, which blocks would run")
+
+def _plan_arguments(p: argparse.ArgumentParser) -> None:
     _add_input_options(p, many=True)
     _add_plan_options(p)
     p.add_argument(
@@ -105,13 +98,15 @@ def _parser() -> argparse.ArgumentParser:
         help="print no plan; exit 1 if the declared inputs leave a block's verdict unknown",
     )
 
-    p = sub.add_parser("check", help="lint runbooks")
+
+def _check_arguments(p: argparse.ArgumentParser) -> None:
     _add_input_options(p, many=True)
     p.add_argument(
         "--format", choices=("text", "json", "github"), default="text", help="default: text"
     )
 
-    p = sub.add_parser("diff", help="what a change does to the runbooks' plans")
+
+def _diff_arguments(p: argparse.ArgumentParser) -> None:
     _add_input_options(p, many=True)
     p.add_argument(
         "--base", metavar="REV", help="default: the merge base with the default branch, else HEAD"
@@ -120,7 +115,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--exit-code", action="store_true", help="exit 1 when anything changed")
     p.add_argument("--show-secrets", action="store_true", help="do not redact secret values")
 
-    p = sub.add_parser("run", help="run the runbook (mdrun RUNBOOK is short for this)")
+
+def _run_arguments(p: argparse.ArgumentParser) -> None:
     _add_input_options(p)
     _add_plan_options(p)
     p.add_argument("--dry-run", action="store_true", help="same as `mdrun plan`")
@@ -141,17 +137,49 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--detach", action="store_true", help="with --ray: print the job id, return")
 
-    p = sub.add_parser("attach", help="follow a runbook submitted with `run --ray` again")
+
+def _attach_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("job_id", metavar="JOB_ID", help="the job id `run --ray` printed")
     p.add_argument("--ray", metavar="ADDRESS", help="the dashboard (default: $RAY_ADDRESS)")
     p.add_argument("--log-dir", metavar="DIR", help="also keep the job's console in DIR")
     p.add_argument("-v", "--verbose", action="store_true", help="tracebacks for internal errors")
 
-    p = sub.add_parser("profile", help="list, show, clear or import saved answers")
+
+def _profile_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("action", choices=("list", "show", "clear", "import"))
     p.add_argument("name", nargs="?", help="the profile (import: the name to save it as)")
     p.add_argument("source", nargs="?", help="import: a madwizard profile file or name")
     p.add_argument("-v", "--verbose", action="store_true", help="tracebacks for internal errors")
+
+
+SUBCOMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
+    "expand": ("print the runbook with includes and imports resolved", _expand_arguments),
+    "list": ("list the runbook's shell blocks", _list_arguments),
+    "plan": ("decide, without executing, which blocks would run", _plan_arguments),
+    "check": ("lint runbooks", _check_arguments),
+    "diff": ("what a change does to the runbooks' plans", _diff_arguments),
+    "run": ("run the runbook (mdrun RUNBOOK is short for this)", _run_arguments),
+    "attach": ("follow a runbook submitted with `run --ray` again", _attach_arguments),
+    "profile": ("list, show, clear or import saved answers", _profile_arguments),
+}
+"""Each subcommand's one-line help and the function that adds its arguments."""
+
+
+def _parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """mdrun's argument parser. Given the (normalised) command line, only the subcommand it
+    names gets its arguments: argparse hands everything after the name to that subcommand's
+    parser alone, and the others are listed by `mdrun --help` with their one-line help only.
+    Without a subcommand first (`--help`, `--version`, nothing), every one is built."""
+    parser = argparse.ArgumentParser(
+        prog="mdrun", description="Run Markdown runbooks: plan them, check them, run them."
+    )
+    parser.add_argument("--version", action="version", version=f"mdrun {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    named = argv[0] if argv and argv[0] in SUBCOMMANDS else None
+    for name, (about, add_arguments) in SUBCOMMANDS.items():
+        p = sub.add_parser(name, help=about)
+        if named in (None, name):
+            add_arguments(p)
     return parser
 
 
@@ -189,7 +217,7 @@ def _add_plan_options(p: argparse.ArgumentParser) -> None:
 
 def _normalise_argv(argv: list[str]) -> list[str]:
     """`mdrun [OPTIONS] RUNBOOK` is `mdrun run [OPTIONS] RUNBOOK`."""
-    if not argv or argv[0] in COMMANDS or argv[0] in ("-h", "--help", "--version"):
+    if not argv or argv[0] in SUBCOMMANDS or argv[0] in ("-h", "--help", "--version"):
         return argv
     return ["run", *argv]
 
@@ -506,9 +534,9 @@ HANDLERS = {
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `mdrun` console script."""
     raw = list(sys.argv[1:] if argv is None else argv)
-    parser = _parser()
+    words = _normalise_argv(raw)
     try:
-        args = parser.parse_args(_normalise_argv(raw))
+        args = _parser(words).parse_args(words)
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
         return int(exc.code or 0) if exc.code in (0, None) else EXIT_USAGE
     with error_handler(verbose=args.verbose):
@@ -516,7 +544,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if hidden is not None:
             args.env = [*json.loads(hidden), *args.env]
         elif args.command == "run" and args.env and not args.dry_run:
-            _reexec_without_assignments(parser, raw, args)
+            _reexec_without_assignments(raw, args)
         return HANDLERS[args.command](args)
     return EXIT_USAGE  # pragma: no cover - error_handler always raises or returns
 
@@ -535,9 +563,7 @@ def _without_assignments(raw: list[str]) -> list[str]:
     return out
 
 
-def _reexec_without_assignments(
-    parser: argparse.ArgumentParser, raw: list[str], args: argparse.Namespace
-) -> None:
+def _reexec_without_assignments(raw: list[str], args: argparse.Namespace) -> None:
     """Run again with the `-e` values in the environment instead of the command line.
 
     /proc/PID/cmdline (what `ps` shows) is readable by every local user for the whole run;
@@ -545,8 +571,9 @@ def _reexec_without_assignments(
     would not parse to the same arguments.
     """
     rest = _without_assignments(raw)
+    words = _normalise_argv(rest)
     try:
-        again = parser.parse_args(_normalise_argv(rest))
+        again = _parser(words).parse_args(words)
     except SystemExit:
         return
     if {**vars(again), "env": args.env} != vars(args) or again.env:
