@@ -1,6 +1,6 @@
 """`mdrun` builds only the subcommand its command line names (`cli._parser(argv)`): every help
 text, usage error and parsed namespace must be what the parser with every subcommand built
-gives, and the command line a user types must reach it unchanged."""
+gives."""
 
 from __future__ import annotations
 

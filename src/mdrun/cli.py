@@ -167,9 +167,10 @@ SUBCOMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = 
 
 def _parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """mdrun's argument parser. Given the (normalised) command line, only the subcommand it
-    names gets its arguments: argparse hands everything after the name to that subcommand's
-    parser alone, and the others are listed by `mdrun --help` with their one-line help only.
-    Without a subcommand first (`--help`, `--version`, nothing), every one is built."""
+    names is built: argparse hands everything after the name to that subcommand's parser
+    alone, and the others are only needed to list them (`mdrun --help`) or to say that a word
+    is none of them. Without a subcommand first (`--help`, `--version`, nothing, a typo),
+    every one is built."""
     parser = argparse.ArgumentParser(
         prog="mdrun", description="Run Markdown runbooks: plan them, check them, run them."
     )
@@ -177,9 +178,8 @@ def _parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     named = argv[0] if argv and argv[0] in SUBCOMMANDS else None
     for name, (about, add_arguments) in SUBCOMMANDS.items():
-        p = sub.add_parser(name, help=about)
         if named in (None, name):
-            add_arguments(p)
+            add_arguments(sub.add_parser(name, help=about))
     return parser
 
 
