@@ -33,7 +33,13 @@ def load_document(path: str, options: LoadOptions, files: Files = LOCAL) -> Docu
         raise UsageError(f"{path} is a directory, not a runbook")
     expander = Expander(path, options, files)
     loader = _Loader(expander, options)
-    head = loader.load(path, ())
+    try:
+        head = loader.load(path, ())
+    finally:
+        # The expander's hooks are the loader's methods, and the loader holds the expander: a
+        # reference cycle, which would keep every file read alive until the garbage collector's
+        # next full pass (and make that pass free them all: ~130 ms for 10000 files).
+        expander.on_frontmatter = expander.on_import = None
     if not expander.lines:
         # Everything expanded to nothing: "" is still one (empty) line, and it needs an origin.
         expander.runs.append(((), display_path(path, expander.roots.cwd), (1,)))
