@@ -7,7 +7,6 @@ Files are read through a `mdrun.load.files.Files` (the working tree, or a git re
 from __future__ import annotations
 
 import os
-import re
 from typing import NamedTuple
 
 from mdrun.errors import IncludeError, OutsideRootError
@@ -97,7 +96,7 @@ class Roots:
         None sends anything else (links, directories, unreadable files, file bases) to `find`,
         which decides and explains.
         """
-        if _NOT_PLAIN.search(path):
+        if not _is_plain(path):
             return None
         for base, is_dir in self.bases:
             if not is_dir:
@@ -139,7 +138,7 @@ class Roots:
         if including is not None and (beside_first or path.startswith(("./", "../"))):
             here = os.path.dirname(os.path.abspath(including))
             out.append((os.path.normpath(os.path.join(here, path)), None))
-        plain = not _NOT_PLAIN.search(path)
+        plain = _is_plain(path)
         for base, is_dir in self.bases:
             if is_dir:
                 # A plain relative path needs no normalising: the common case, made cheap.
@@ -196,8 +195,13 @@ class Roots:
         return [display_path(b, self.cwd) for b, _ in self.bases]
 
 
-_NOT_PLAIN = re.compile(r"(?:^|/)\.{0,2}(?:/|$)")
-"""Absolute paths and `.`, `..` or empty segments: paths that need normalising and checks."""
+_SPECIAL_SEGMENTS = frozenset(("", ".", ".."))
+
+
+def _is_plain(path: str) -> bool:
+    """Whether `path` is relative, without `.`, `..` or empty segments: one that needs no
+    normalising and no checks beyond its directory's."""
+    return _SPECIAL_SEGMENTS.isdisjoint(path.split("/"))
 
 
 def _with_sep(directory: str) -> str:
