@@ -39,7 +39,8 @@ def secret_values(variables: Iterable[tuple[str, str | None]]) -> tuple[str, ...
     whole): those of secret-looking variables, and every URL password in any value. Values under
     4 characters would blank ordinary words."""
     found: set[str] = set()
-    for name, value in variables:
+    # A plan repeats the same variables in every block's environment: each pair once.
+    for name, value in set(variables):
         if value is None:
             continue
         found.update(url_passwords(value))
