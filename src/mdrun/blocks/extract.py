@@ -177,14 +177,15 @@ def _derived_name(block: Block) -> str:
     return _comment_name(block.body) or slugify(block.heading or "") or f"block-{block.index}"
 
 
-def extract_blocks(document: Document) -> Runbook:
-    """The document's shell fences as named blocks with per-line origins, in document order.
+def extract_blocks(document: Document, dedented: str | None = None) -> Runbook:
+    """The document's shell fences as named blocks with per-line origins, in document order;
+    `dedented` is its text with tab and admonition bodies dedented, when the caller has it.
 
     Raises `BlockError` (at the fence's file:line) for bad attributes, unterminated shell
     fences and duplicate explicit names.
     """
     blocks: list[Block] = []
-    for fence in fences(_dedented(document.text)):
+    for fence in fences(_dedented(document.text) if dedented is None else dedented):
         block = _raw_block(document, fence, len(blocks) + 1)
         if block is not None:
             blocks.append(block)

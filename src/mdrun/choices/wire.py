@@ -1,11 +1,11 @@
 """An extracted runbook → the same runbook with its questions and each block's choice path.
 
-`load_guidebook` is what `list`, `plan` and `run` load: `blocks.extract` finds the fences (tab
-bodies dedented), then the tab groups are scanned again with the guidebook's title and the
-import chain of every line (the loader's `imports:` sites, `blocks.extract.line_imports`), so
-that each question gets madwizard's id and a readable name. A document with no tab or
-admonition header is returned as extracted, and the scanning modules are then not even
-imported (`mdrun list` and `plan` of the seed start as before).
+`load_guidebook` is what `list`, `plan` and `run` load: the tab groups and admonitions are
+scanned once, with the guidebook's title and the import chain of every line (the loader's
+`imports:` sites, `blocks.extract.line_imports`), so that each question gets madwizard's id and
+a readable name; `blocks.extract` then finds the fences in the text that scan dedented. A
+document with no tab or admonition header is extracted as it is, and the scanning modules are
+then not even imported (`mdrun list` and `plan` of the seed start as before).
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from mdrun.blocks.extract import line_imports, load_runbook
+from mdrun.blocks.extract import extract_blocks, line_imports
+from mdrun.load.loader import load_document
 from mdrun.model import Document, LoadOptions, Runbook
 
 if TYPE_CHECKING:
@@ -64,17 +65,13 @@ def provenance_of(
     return lambda line: Provenance(chain(line), path)
 
 
-def with_choices(runbook: Runbook, options: LoadOptions) -> Runbook:
-    """`runbook` with `questions` and every block's `choices` filled in."""
-    document = runbook.document
-    if not has_containers(document.text):
-        return runbook
-    # The stage's one lazy import: a runbook without tabs (the seed's) loads none of this.
-    from mdrun.blocks.tabs import containers
+def with_choices(runbook: Runbook, options: LoadOptions, found: Containers) -> Runbook:
+    """`runbook` with `questions` and every block's `choices` filled in, from `found`: the
+    `scan` of its document."""
     from mdrun.choices.groups import block_choices
 
+    document = runbook.document
     chain = import_chain(document)
-    found = containers(document.text, title=title_of(document), scope=chain)
     asked, paths = block_choices(runbook, found, provenance_of(document, chain, options))
     collapsed = _in_collapsed(runbook, found)
     blocks = tuple(
@@ -85,6 +82,15 @@ def with_choices(runbook: Runbook, options: LoadOptions) -> Runbook:
         for b in runbook.blocks
     )
     return runbook._replace(blocks=blocks, questions=asked.asked)
+
+
+def scan(document: Document) -> Containers:
+    """The document's tab groups and admonitions, named as madwizard names them, and its text
+    with their bodies dedented."""
+    # The stage's one lazy import: a runbook without tabs (the seed's) loads none of this.
+    from mdrun.blocks.tabs import containers
+
+    return containers(document.text, title=title_of(document), scope=import_chain(document))
 
 
 def _in_collapsed(runbook: Runbook, found: Containers) -> set[int]:
@@ -100,5 +106,10 @@ def _in_collapsed(runbook: Runbook, found: Containers) -> set[int]:
 
 
 def load_guidebook(path: str, options: LoadOptions) -> Runbook:
-    """`blocks.extract.load_runbook`, then the questions the guidebook asks."""
-    return with_choices(load_runbook(path, options), options)
+    """`blocks.extract.load_runbook`, then the questions the guidebook asks (its containers
+    scanned once for both)."""
+    document = load_document(path, options)
+    if not has_containers(document.text):
+        return extract_blocks(document)
+    found = scan(document)
+    return with_choices(extract_blocks(document, found.text), options, found)
