@@ -7,7 +7,6 @@ enough for; inside a fence only that happens (a `===` in a code sample is not a 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Hashable
 
 from mdrun.blocks.tabs import (
@@ -93,7 +92,7 @@ def _closes(line: str, opener: str) -> bool:
     return (
         len(line) - len(line.lstrip(" ")) < 4
         and len(stripped) >= len(opener)
-        and re.fullmatch(re.escape(opener[0]) + "+", stripped) is not None
+        and not stripped.strip(opener[0])
     )
 
 
@@ -112,7 +111,8 @@ class Scanner:
         """The line as markdown-it should see it."""
         if not line.strip():
             return dedent(line, self.stack[-1].col)
-        indent = len(line.expandtabs(4)) - len(line.expandtabs(4).lstrip())
+        expanded = line.expandtabs(4)
+        indent = len(expanded) - len(expanded.lstrip())
         while len(self.stack) > 1 and indent < self.stack[-1].col:
             self._close(self.stack.pop())
         if self.fence is not None and self.fence[1] > len(self.stack):
