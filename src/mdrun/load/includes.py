@@ -28,7 +28,7 @@ from mdrun.load.markers import (
     select_ranges,
     select_section,
 )
-from mdrun.load.origins import Origins, Run
+from mdrun.load.origins import Origins, Runs
 from mdrun.load.roots import Found, Roots, make_source, read_source
 from mdrun.load.sources import Source, display_path
 from mdrun.load.urls import fetch
@@ -52,7 +52,7 @@ class Expander:
         """Keys (real paths or URLs) of the files being expanded, outermost first."""
         self._files: dict[str, Source] = {}
         self.lines: list[str] = []
-        self.runs: list[Run] = []
+        self.runs = Runs()
         """The origins of `lines`, as `mdrun.load.origins.Origins` runs."""
         self.on_import: ImportHook | None = None
         """Called for madwizard's inline `:import{guidebook}` line, which imports it there."""
@@ -134,11 +134,11 @@ class Expander:
         # map() over a bound C method keeps the per-line work out of the interpreter loop;
         # the origins of the whole slice are one run.
         self.lines += map(prefix.__add__, lines) if prefix else lines
-        self.runs.append((chain, shown, numbers))
+        self.runs.add(chain, shown, numbers)
 
     def _emit(self, line: str, number: int, ctx: _Context) -> None:
         self.lines.append(ctx.prefix + line)
-        self.runs.append((ctx.chain, ctx.source.shown, (number,)))
+        self.runs.add(ctx.chain, ctx.source.shown, range(number, number + 1))
 
     def _marker_line(self, line: str, number: int, ctx: _Context, block: bool) -> bool:
         """Handle a line containing `8<`; return whether a block is open after it."""
@@ -320,5 +320,5 @@ def expand_text(
     source = Source(key, display_path(path, expander.roots.cwd), text.split("\n"))
     expander.expand(source, path, first_line=first_line)
     if not expander.lines:
-        expander.runs.append(((), source.shown, (first_line,)))
+        expander.runs.add((), source.shown, (first_line,))
     return "\n".join(expander.lines), Origins(expander.runs)

@@ -42,7 +42,7 @@ def load_document(path: str, options: LoadOptions, files: Files = LOCAL) -> Docu
         expander.on_frontmatter = expander.on_import = None
     if not expander.lines:
         # Everything expanded to nothing: "" is still one (empty) line, and it needs an origin.
-        expander.runs.append(((), display_path(path, expander.roots.cwd), (1,)))
+        expander.runs.add((), display_path(path, expander.roots.cwd), (1,))
     return Document(
         path=path,
         text="\n".join(expander.lines),

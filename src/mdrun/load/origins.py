@@ -20,6 +20,26 @@ Run = tuple[Origin, str, Sequence[int]]
 numbers); their origins are the chain plus `SourceLocation(path, n)` for each n."""
 
 
+class Runs:
+    """Runs being recorded, one list per field: recording a run adds no object that the garbage
+    collector tracks (a run tuple would be one, holding its chain, for as long as the document
+    lives; an expansion of 10000 files recorded 40000 of them, and every collection walked them
+    again)."""
+
+    __slots__ = ("chains", "numbers", "paths")
+
+    def __init__(self) -> None:
+        self.chains: list[Origin] = []
+        self.paths: list[str] = []
+        self.numbers: list[Sequence[int]] = []
+
+    def add(self, chain: Origin, path: str, numbers: Sequence[int]) -> None:
+        """Record one run (a single line's `numbers` as a range, which is not tracked either)."""
+        self.chains.append(chain)
+        self.paths.append(path)
+        self.numbers.append(numbers)
+
+
 class Origins(Sequence[Origin]):
     """A read-only sequence of origins, built on access from runs of consecutive output lines.
 
@@ -28,9 +48,15 @@ class Origins(Sequence[Origin]):
 
     __slots__ = ("_runs", "_size", "_starts")
 
-    def __init__(self, runs: Iterable[Run] = ()) -> None:
-        self._runs = [run for run in runs if run[2]]
-        self._starts = [0, *accumulate(len(numbers) for _, _, numbers in self._runs)]
+    def __init__(self, runs: Runs | Iterable[Run] = ()) -> None:
+        if not isinstance(runs, Runs):
+            recorded = Runs()
+            for chain, path, numbers in runs:
+                recorded.add(chain, path, numbers)
+            runs = recorded
+        self._runs = runs
+        # An empty run starts where the next one does: bisect_right never picks it.
+        self._starts = [0, *accumulate(map(len, runs.numbers))]
         self._size = self._starts.pop()
 
     def __len__(self) -> int:
@@ -50,11 +76,13 @@ class Origins(Sequence[Origin]):
         if not 0 <= index < self._size:
             raise IndexError("origin index out of range")
         run = bisect_right(self._starts, index) - 1
-        chain, path, numbers = self._runs[run]
-        return (*chain, SourceLocation(path, numbers[index - self._starts[run]]))
+        runs = self._runs
+        number = runs.numbers[run][index - self._starts[run]]
+        return (*runs.chains[run], SourceLocation(runs.paths[run], number))
 
     def __iter__(self) -> Iterator[Origin]:
-        for chain, path, numbers in self._runs:
+        runs = self._runs
+        for chain, path, numbers in zip(runs.chains, runs.paths, runs.numbers, strict=True):
             for number in numbers:
                 yield (*chain, SourceLocation(path, number))
 
