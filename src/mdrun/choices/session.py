@@ -7,15 +7,18 @@ question on a terminal, which a run (`choices.lazy`) calls as it reaches the blo
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from mdrun.choices import profiles
 from mdrun.choices.answers import Assertion, resolve, unmatched
 from mdrun.choices.aprioris import Host
 from mdrun.choices.dynamic import Runner, answers_of
 from mdrun.choices.pending import encode_picks, pending
-from mdrun.choices.prompt import Prompter
 from mdrun.errors import UsageError
 from mdrun.model import Answer, ChoiceGroup, Question
+
+if TYPE_CHECKING:  # the terminal modules load only when `run` prompts (cli imports them then)
+    from mdrun.choices.prompt import Prompter
 
 
 def ask_one(
