@@ -17,7 +17,7 @@ from mdrun.choices.pending import encode_picks, pending
 from mdrun.errors import UsageError
 from mdrun.model import Answer, ChoiceGroup, Question
 
-if TYPE_CHECKING:  # the terminal modules load only when `run` prompts (cli imports them then)
+if TYPE_CHECKING:  # the terminal modules load only when a run prompts
     from mdrun.choices.prompt import Prompter
 
 

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from mdrun.blocks.extract import extract_blocks, line_imports
+from mdrun.load.files import LOCAL, Files
 from mdrun.load.loader import load_document
 from mdrun.model import Document, LoadOptions, Runbook
 
@@ -105,10 +106,10 @@ def _in_collapsed(runbook: Runbook, found: Containers) -> set[int]:
     }
 
 
-def load_guidebook(path: str, options: LoadOptions) -> Runbook:
-    """`blocks.extract.load_runbook`, then the questions the guidebook asks (its containers
-    scanned once for both)."""
-    document = load_document(path, options)
+def load_guidebook(path: str, options: LoadOptions, files: Files = LOCAL) -> Runbook:
+    """`blocks.extract.load_runbook` (reading from `files`), then the questions the guidebook
+    asks (its containers scanned once for both)."""
+    document = load_document(path, options, files)
     if not has_containers(document.text):
         return extract_blocks(document)
     found = scan(document)

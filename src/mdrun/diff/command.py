@@ -5,8 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-from mdrun.blocks.extract import load_runbook
-from mdrun.choices.wire import with_choices
+from mdrun.choices.wire import load_guidebook
 from mdrun.diff.changes import RunbookDiff
 from mdrun.diff.compare import Side, compare
 from mdrun.diff.gittree import GitTree
@@ -34,7 +33,7 @@ def _plan(path: str, options: LoadOptions, env: Environment, files: Files) -> Pl
     machine's aprioris, an `expand(…)` question's variable), the same on both sides."""
     if files.kind(os.path.abspath(path)) is None:
         return None
-    runbook = with_choices(load_runbook(path, options, files), options)
+    runbook = load_guidebook(path, options, files)
     if not runbook.questions:
         return plan(runbook, env)
     from mdrun.choices.aprioris import this_host
