@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from mdrun.load.frontmatter import load_yaml
+from mdrun.load.frontmatter import compose_with, load_yaml
 from tests.conftest import REPO, SHARED
 
 _FENCE = re.compile(r"[ \t]*(?:```|~~~)")
@@ -60,12 +60,7 @@ def _shape(node: Any) -> object:
 
 
 def _python_loader(text: str) -> tuple[Any, Any]:
-    loader = yaml.SafeLoader(text)
-    try:
-        node = loader.get_single_node()
-        return (loader.construct_document(node) if node is not None else None), node
-    finally:
-        loader.dispose()
+    return compose_with(yaml.SafeLoader, text)
 
 
 def test_pyyaml_here_has_libyaml() -> None:
@@ -86,19 +81,10 @@ def test_the_corpus_holds_the_repositorys_runbooks() -> None:
 @pytest.mark.parametrize("text", [t for _, t in _corpus()], ids=[n for n, _ in _corpus()])
 def test_libyaml_reads_every_frontmatter_as_the_python_loader_does(text: str) -> None:
     data, node = _python_loader(text)
-    fast_data, fast_node = _compose_fast(text)
+    fast_data, fast_node = compose_with(yaml.CSafeLoader, text)
     assert fast_data == data
     assert _shape(fast_node) == _shape(node)
     assert load_yaml(text)[0] == data
-
-
-def _compose_fast(text: str) -> tuple[Any, Any]:
-    loader = yaml.CSafeLoader(text)
-    try:
-        node = loader.get_single_node()
-        return (loader.construct_document(node) if node is not None else None), node
-    finally:
-        loader.dispose()
 
 
 REFUSED = [

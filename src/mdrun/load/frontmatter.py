@@ -100,13 +100,15 @@ def load_yaml(text: str) -> tuple[Any, Any]:
     fast = getattr(yaml, "CSafeLoader", None)
     if fast is not None:
         try:
-            return _compose(fast, text)
+            return compose_with(fast, text)
         except yaml.YAMLError:
             pass
-    return _compose(yaml.SafeLoader, text)
+    return compose_with(yaml.SafeLoader, text)
 
 
-def _compose(loader_class: Any, text: str) -> tuple[Any, Any]:
+def compose_with(loader_class: Any, text: str) -> tuple[Any, Any]:
+    """What one PyYAML loader class (`yaml.SafeLoader`, `yaml.CSafeLoader`) makes of `text`: its
+    data and node tree, as `load_yaml` returns them."""
     # PyYAML's reader rejects control characters as soon as it is made (a ReaderError, no mark).
     loader = loader_class(text)
     try:
