@@ -16,7 +16,7 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import ROOT, interleaved_medians, row, skipped
+from common import ROOT, interleaved_medians, mdrun_command, row, skipped
 
 STORE = ROOT.parent / "shared" / "store" / "guidebooks"
 GUIDEBOOK = STORE / "ml" / "ray" / "run" / "logs.md"
@@ -34,7 +34,7 @@ def run(quick: bool) -> list[dict[str, object]]:
     if why:
         return [skipped(NAME, WHAT, BASELINE, f"<= {TARGET:g}x", why)]
     shutil.copy(ROOT / "tests" / "madwizard" / "plan.mjs", MADWIZARD / "plan.mjs")
-    ours = [sys.executable, "-m", "mdrun", "plan", "--store", str(STORE), str(GUIDEBOOK)]
+    ours = [*mdrun_command(sys.executable), "plan", "--store", str(STORE), str(GUIDEBOOK)]
     theirs = ["node", "plan.mjs", str(STORE), str(GUIDEBOOK)]
     runs = 3 if quick else 9
     mdrun_s, madwizard_s = interleaved_medians([ours, theirs], runs, cwd=MADWIZARD, warmup=1)

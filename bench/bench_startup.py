@@ -18,7 +18,7 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import ROOT, bench_env, interleaved_medians, row, skipped
+from common import ROOT, bench_env, interleaved_medians, mdrun_command, row, skipped
 
 RUNBOOKS = {
     "": ROOT / "runbooks" / "stream-logs.md",
@@ -31,8 +31,10 @@ BASELINE = "the same Python interpreter running `-c pass`, interleaved with the 
 
 def import_profile(python: str, command: str, runbook: Path) -> str:
     """Top imports by cumulative time under `-X importtime`, and heavy modules that got in."""
+    script = mdrun_command(python)
+    start = script if len(script) == 1 else ["-m", "mdrun"]  # the script, run by `python -X`
     proc = subprocess.run(
-        [python, "-X", "importtime", "-m", "mdrun", command, runbook.name],
+        [python, "-X", "importtime", *start, command, runbook.name],
         cwd=runbook.parent,
         capture_output=True,
         text=True,
@@ -56,13 +58,13 @@ def import_profile(python: str, command: str, runbook: Path) -> str:
 
 
 def measure(python: str, command: str, suffix: str, runs: int) -> dict[str, object]:
-    """One row: `python -m mdrun COMMAND RUNBOOK` against `python -c pass`."""
+    """One row: `mdrun COMMAND RUNBOOK` (the installed command) against `python -c pass`."""
     runbook = RUNBOOKS[suffix]
     name = f"{command}-startup{suffix}"
-    what = f"`mdrun {command} {runbook.relative_to(ROOT)}`, wall time"
+    what = f"`mdrun {command} {runbook.relative_to(ROOT)}` (the installed command), wall time"
     if python != sys.executable:
         what += f", with `{python}`"
-    subject = [python, "-m", "mdrun", command, runbook.name]
+    subject = [*mdrun_command(python), command, runbook.name]
     baseline = [python, "-c", "pass"]
     try:
         subject_s, baseline_s = interleaved_medians([subject, baseline], runs, cwd=runbook.parent)

@@ -17,6 +17,13 @@ ROOT = Path(__file__).resolve().parent.parent
 """The repository root."""
 
 
+def mdrun_command(python: str) -> list[str]:
+    """How a user starts mdrun with this interpreter: the `mdrun` command pip installed beside
+    it (as the README says to run it), else `python -m mdrun`, which also imports runpy."""
+    script = Path(python).parent / "mdrun"
+    return [str(script)] if script.is_file() else [python, "-m", "mdrun"]
+
+
 def bench_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment for timed commands, plus `extra`.
 

@@ -15,7 +15,6 @@ import json
 import os
 import re
 import sys
-import tempfile
 import time
 from collections.abc import Iterable, Mapping
 from typing import NamedTuple
@@ -97,6 +96,8 @@ def load(name: str, env: Mapping[str, str] | None = None) -> Profile | None:
 
 def _write(path: str, data: Mapping[str, object]) -> None:
     """Write JSON atomically: readers see the old file or the new one, never half of one."""
+    import tempfile  # only when a profile is written: plan and list read profiles at most
+
     folder = os.path.dirname(path)
     os.makedirs(folder, mode=0o700, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".json")

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import functools
 import importlib.machinery
-import importlib.util
 import os
 import re
 from typing import TYPE_CHECKING, NamedTuple
@@ -68,18 +67,19 @@ def _parser() -> Parser:
 def _bash_grammar() -> object:
     """tree-sitter-bash's compiled grammar, loaded on its own where it can be: the package's
     `__init__` imports importlib.resources (for highlight queries mdrun never reads), which
-    costs more than the rest of the parser together (bench/RESULTS.md, `plan-startup`)."""
-    spec = importlib.util.find_spec("tree_sitter_bash")
+    costs more than the rest of the parser together (bench/RESULTS.md, `plan-startup`). Found
+    and loaded with importlib.machinery alone: importlib.util costs another 3 ms to import."""
+    spec = importlib.machinery.PathFinder.find_spec("tree_sitter_bash")
     folder = os.path.dirname(spec.origin) if spec is not None and spec.origin else ""
     names = (f"_binding{suffix}" for suffix in importlib.machinery.EXTENSION_SUFFIXES)
     path = next((p for p in (os.path.join(folder, n) for n in names) if os.path.isfile(p)), "")
-    binding = importlib.util.spec_from_file_location("tree_sitter_bash._binding", path)
-    if not folder or not path or binding is None or binding.loader is None:
+    if not folder or not path:
         from tree_sitter_bash import language  # another layout: the package's own way
 
         return language()
-    module = importlib.util.module_from_spec(binding)
-    binding.loader.exec_module(module)
+    loader = importlib.machinery.ExtensionFileLoader("tree_sitter_bash._binding", path)
+    module = loader.create_module(importlib.machinery.ModuleSpec(loader.name, loader, origin=path))
+    loader.exec_module(module)
     return module.language()
 
 
