@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from mdrun.cli import HIDDEN_ASSIGNMENTS, _without_assignments
+from mdrun.cli.reexec import HIDDEN_ASSIGNMENTS, without_assignments
 from tests.conftest import run_mdrun
 
 
@@ -21,7 +21,7 @@ from tests.conftest import run_mdrun
     ],
 )
 def test_assignments_are_taken_out_of_the_command_line(raw: list[str], kept: list[str]) -> None:
-    assert _without_assignments(raw) == kept
+    assert without_assignments(raw) == kept
 
 
 def test_several_assignments_reach_the_run_and_leave_its_command_line(tmp_path: Path) -> None:

@@ -1,15 +1,20 @@
-"""`mdrun` builds only the subcommand its command line names (`cli._parser(argv)`): every help
-text, usage error and parsed namespace must be what the parser with every subcommand built
-gives."""
+"""`mdrun` builds only the subcommand its command line names
+(`cli.parser.build_parser(argv)`): every help text, usage error and parsed namespace must be
+what the parser with every subcommand built gives."""
 
 from __future__ import annotations
 
 import argparse
 import itertools
+import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
-from mdrun.cli import SUBCOMMANDS, _normalise_argv, _parser
+from mdrun.cli import _handler
+from mdrun.cli.parser import SUBCOMMANDS, build_parser, normalise_argv
 from tests.conftest import run_mdrun
 
 _SAMPLES = [
@@ -55,8 +60,8 @@ def _outcome(
 def test_the_parser_for_a_command_line_parses_it_as_the_whole_parser(
     raw: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    argv = _normalise_argv(raw)
-    assert _outcome(_parser(argv), argv, capsys) == _outcome(_parser(), argv, capsys)
+    argv = normalise_argv(raw)
+    assert _outcome(build_parser(argv), argv, capsys) == _outcome(build_parser(), argv, capsys)
 
 
 def test_the_parser_for_a_subcommand_lacks_the_others_arguments(
@@ -64,8 +69,10 @@ def test_the_parser_for_a_subcommand_lacks_the_others_arguments(
 ) -> None:
     # What makes it cheaper; without this the test above would pass with everything built.
     argv = ["plan", "a.md", "--format", "json"]
-    assert _outcome(_parser(["plan"]), argv, capsys)[0] == vars(_parser().parse_args(argv))
-    assert _outcome(_parser(["list"]), argv, capsys)[0] == ("exit", 2)
+    assert _outcome(build_parser(["plan"]), argv, capsys)[0] == vars(
+        build_parser().parse_args(argv)
+    )
+    assert _outcome(build_parser(["list"]), argv, capsys)[0] == ("exit", 2)
 
 
 @pytest.mark.parametrize("command", list(SUBCOMMANDS))
@@ -77,3 +84,33 @@ def test_help_of_every_subcommand_from_the_command_line(command: str) -> None:
     top = run_mdrun("--help")
     assert f"    {command}" in top.stdout
     assert SUBCOMMANDS[command][0].split()[0] in top.stdout
+
+
+@pytest.mark.parametrize("command", list(SUBCOMMANDS))
+def test_every_subcommand_runs_the_command_of_its_own_module(command: str) -> None:
+    handler = _handler(command)
+    assert handler.__module__ == f"mdrun.cli.{command}"
+    assert handler.__name__ == "command"
+
+
+@pytest.mark.parametrize("command", ["expand", "list", "plan", "check", "run"])
+def test_a_subcommand_imports_no_other_subcommands_module(command: str, tmp_path: Path) -> None:
+    (tmp_path / "rb.md").write_text("# T\n\n```bash\necho hi\n```\n")
+    code = (
+        "import json, sys\n"
+        "from mdrun.cli import main\n"
+        "rc = main(sys.argv[1:])\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.startswith('mdrun.cli.'))),"
+        " file=sys.stderr)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, command, "rb.md"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    loaded = set(json.loads(proc.stderr.splitlines()[-1]))
+    assert f"mdrun.cli.{command}" in loaded
+    assert not loaded & {f"mdrun.cli.{name}" for name in SUBCOMMANDS if name != command}
