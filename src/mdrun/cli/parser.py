@@ -10,22 +10,9 @@ from mdrun import __version__
 
 
 def _add_input_options(p: argparse.ArgumentParser, many: bool = False) -> None:
-    if many:
-        p.add_argument(
-            "runbooks",
-            nargs="+",
-            metavar="PATH",
-            help="runbooks, or directories to search for *.md",
-        )
-        p.add_argument(
-            "--exclude",
-            action="append",
-            default=[],
-            metavar="GLOB",
-            help="leave out matching paths (repeatable; as a line of .mdrunignore)",
-        )
-    else:
-        p.add_argument("runbook", help="the Markdown runbook")
+    """The runbook (or, `many`, runbooks and `--exclude`) and how it is read: includes, stores,
+    the environment, `-v`."""
+    _add_runbooks(p, many)
     p.add_argument(
         "--base-path",
         action="append",
@@ -60,6 +47,25 @@ def _add_input_options(p: argparse.ArgumentParser, many: bool = False) -> None:
         "--env-file", action="append", default=[], metavar="FILE", help="KEY=VALUE lines"
     )
     p.add_argument("-v", "--verbose", action="store_true", help="tracebacks for internal errors")
+
+
+def _add_runbooks(p: argparse.ArgumentParser, many: bool) -> None:
+    if many:
+        p.add_argument(
+            "runbooks",
+            nargs="+",
+            metavar="PATH",
+            help="runbooks, or directories to search for *.md",
+        )
+        p.add_argument(
+            "--exclude",
+            action="append",
+            default=[],
+            metavar="GLOB",
+            help="leave out matching paths (repeatable; as a line of .mdrunignore)",
+        )
+    else:
+        p.add_argument("runbook", help="the Markdown runbook")
 
 
 def _expand_arguments(p: argparse.ArgumentParser) -> None:
