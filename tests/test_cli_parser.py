@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from mdrun.cli import _handler
+from mdrun.cli import _handler, main
 from mdrun.cli.parser import SUBCOMMANDS, build_parser, normalise_argv
 from tests.conftest import run_mdrun
 
@@ -89,7 +89,7 @@ def test_help_of_every_subcommand_from_the_command_line(command: str) -> None:
 @pytest.mark.parametrize("command", list(SUBCOMMANDS))
 def test_every_subcommand_runs_the_command_of_its_own_module(command: str) -> None:
     handler = _handler(command)
-    assert handler.__module__ == f"mdrun.cli.{command}"
+    assert handler.__module__ == f"mdrun.cli.commands.{command}"
     assert handler.__name__ == "command"
 
 
@@ -112,5 +112,17 @@ def test_a_subcommand_imports_no_other_subcommands_module(command: str, tmp_path
         check=False,
     )
     loaded = set(json.loads(proc.stderr.splitlines()[-1]))
-    assert f"mdrun.cli.{command}" in loaded
-    assert not loaded & {f"mdrun.cli.{name}" for name in SUBCOMMANDS if name != command}
+    assert f"mdrun.cli.commands.{command}" in loaded
+    assert not loaded & {f"mdrun.cli.commands.{name}" for name in SUBCOMMANDS if name != command}
+
+
+def test_main_runs_one_subcommand_after_another_in_one_process(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Importing a subcommand's module must not rebind a name main uses (a `cli/list.py` did:
+    # the second call found the module where the builtin `list` had been).
+    runbook = tmp_path / "rb.md"
+    runbook.write_text("# T\n\n```bash\necho hi\n```\n")
+    for command in ["list", "plan", "list", "expand", "list"]:
+        assert main([command, str(runbook)]) == 0, command
+    assert capsys.readouterr().out.count("echo hi") == 5

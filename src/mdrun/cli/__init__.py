@@ -1,4 +1,4 @@
-"""Command line: argparse (`cli.parser`) and one module per subcommand (`cli.<name>`).
+"""Command line: argparse (`cli.parser`) and one module per subcommand (`cli.commands.<name>`).
 
 A subcommand's module is imported only when it runs, and imports the stages it needs inside
 its functions: `mdrun list` must start in a few tens of milliseconds, and rich, jinja2 and
@@ -35,21 +35,21 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _handler(command: str) -> Callable[[argparse.Namespace], int]:
     """The `command` function of the subcommand's module, imported only now that it runs."""
     if command == "expand":
-        from mdrun.cli.expand import command as handler
+        from mdrun.cli.commands.expand import command as handler
     elif command == "list":
-        from mdrun.cli.list import command as handler
+        from mdrun.cli.commands.list import command as handler
     elif command == "plan":
-        from mdrun.cli.plan import command as handler
+        from mdrun.cli.commands.plan import command as handler
     elif command == "check":
-        from mdrun.cli.check import command as handler
+        from mdrun.cli.commands.check import command as handler
     elif command == "diff":
-        from mdrun.cli.diff import command as handler
+        from mdrun.cli.commands.diff import command as handler
     elif command == "run":
-        from mdrun.cli.run import command as handler
+        from mdrun.cli.commands.run import command as handler
     elif command == "attach":
-        from mdrun.cli.attach import command as handler
+        from mdrun.cli.commands.attach import command as handler
     elif command == "profile":
-        from mdrun.cli.profile import command as handler
+        from mdrun.cli.commands.profile import command as handler
     else:  # pragma: no cover - argparse takes only the names in parser.SUBCOMMANDS
         raise AssertionError(f"no module for the subcommand {command!r}")
     return handler

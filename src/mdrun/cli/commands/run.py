@@ -12,7 +12,7 @@ from mdrun.errors import UsageError
 def command(args: argparse.Namespace) -> int:
     """Execute the plan (or render it with --dry-run)."""
     if args.dry_run:
-        from mdrun.cli.plan import command as plan_command
+        from mdrun.cli.commands.plan import command as plan_command
 
         return plan_command(args)
     if args.ray:
