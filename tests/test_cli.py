@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from mdrun.cli.reexec import HIDDEN_ASSIGNMENTS, without_assignments
+from mdrun.cli import HIDDEN_ASSIGNMENTS
+from mdrun.cli.reexec import without_assignments
 from tests.conftest import run_mdrun
 
 

@@ -8,14 +8,18 @@ bashlex are not free.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 
 from mdrun.cli.parser import build_parser, normalise_argv
-from mdrun.cli.reexec import take_assignments
 from mdrun.errors import EXIT_USAGE, error_handler
 
 __all__ = ["main"]
+
+HIDDEN_ASSIGNMENTS = "_MDRUN_HIDDEN_ASSIGNMENTS"
+"""Carries `-e` values across the re-exec that takes them out of mdrun's command line
+(`cli.reexec`)."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -27,7 +31,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
         return int(exc.code or 0) if exc.code in (0, None) else EXIT_USAGE
     with error_handler(verbose=args.verbose):
-        take_assignments(raw, args)
+        if HIDDEN_ASSIGNMENTS in os.environ or (
+            args.command == "run" and args.env and not args.dry_run
+        ):
+            from mdrun.cli.reexec import take_assignments
+
+            take_assignments(raw, args)
         return _handler(args.command)(args)
     return EXIT_USAGE  # pragma: no cover - error_handler always raises or returns
 

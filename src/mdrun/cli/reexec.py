@@ -1,5 +1,6 @@
 """`-e K=V` kept off the command line of a run: mdrun runs itself again with the values in its
-environment instead, where other local users cannot read them."""
+environment instead, where other local users cannot read them. Imported only when that
+happens: `mdrun.cli.main` sees `HIDDEN_ASSIGNMENTS` or a run given `-e`."""
 
 from __future__ import annotations
 
@@ -8,10 +9,8 @@ import json
 import os
 import sys
 
+from mdrun.cli import HIDDEN_ASSIGNMENTS
 from mdrun.cli.parser import build_parser, normalise_argv
-
-HIDDEN_ASSIGNMENTS = "_MDRUN_HIDDEN_ASSIGNMENTS"
-"""Carries `-e` values across the re-exec that takes them out of mdrun's command line."""
 
 
 def take_assignments(raw: list[str], args: argparse.Namespace) -> None:

@@ -4,7 +4,6 @@ run; with the Ray job each `exec: ray-submit` block would submit."""
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from typing import TYPE_CHECKING
@@ -71,6 +70,8 @@ def _with_ray_jobs(text: str, jobs: dict[int, dict[str, object]], fmt: str, plan
     """A rendered plan with its Ray jobs: under each block's `ray_job` key in JSON, else after
     the plan (docs/plan-schema.md), listing the variables the runbook sets or declares and
     counting the inherited rest."""
+    import json
+
     from mdrun.ray.definition import describe, runbook_variables
 
     if fmt == "json":
