@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import markdown
 import pytest
 
 from mdrun.blocks.extract import load_runbook
@@ -15,7 +14,7 @@ from mdrun.load.frontmatter import split_frontmatter
 from mdrun.load.loader import _raw_github, load_document
 from mdrun.model import LoadOptions, format_origin
 from tests import test_includes
-from tests.conftest import run_mdrun
+from tests.conftest import run_mdrun, snippets_markdown
 from tests.conftest import write_tree as write
 
 https_server = test_includes.https_server
@@ -125,10 +124,7 @@ def test_included_frontmatter_is_expanded_not_pasted(tmp_path: Path) -> None:
     assert doc.text == f"# Run\n\n```shell\necho dep\n```\n\n{end}\n# Part\n\n"
     assert "imports" not in doc.text
     # pymdownx would paste the frontmatter as text: the one documented difference.
-    md = markdown.Markdown(
-        extensions=["pymdownx.snippets"],
-        extension_configs={"pymdownx.snippets": {"base_path": [str(tmp_path)]}},
-    )
+    md = snippets_markdown({"base_path": [str(tmp_path)]})
     assert "imports:" in md.convert((tmp_path / "run.md").read_text())
 
 

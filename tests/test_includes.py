@@ -12,14 +12,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import ClassVar
 
-import markdown
 import pytest
 
 from mdrun.errors import IncludeError
 from mdrun.load.includes import MAX_DEPTH, expand_text
 from mdrun.load.loader import load_document
 from mdrun.model import Document, LoadOptions, format_origin
-from tests.conftest import write_tree
+from tests.conftest import snippets_markdown, write_tree
 
 TOUR = Path(__file__).parent / "fixtures" / "includes" / "tour"
 
@@ -34,10 +33,7 @@ def expand(
 
 
 def pymdownx(text: str, bases: list[str]) -> str:
-    md = markdown.Markdown(
-        extensions=["pymdownx.snippets"],
-        extension_configs={"pymdownx.snippets": {"base_path": bases, "check_paths": True}},
-    )
+    md = snippets_markdown({"base_path": bases, "check_paths": True})
     return "\n".join(md.preprocessors["snippet"].run(text.split("\n")))
 
 

@@ -12,16 +12,17 @@ import os
 import tempfile
 from pathlib import Path
 
-import markdown
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from pymdownx.snippets import SnippetMissingError
 
 from mdrun.errors import MdrunError
 from mdrun.load.loader import load_document
 from mdrun.model import LoadOptions, Origin
-from tests.conftest import write_tree
+from tests.conftest import require_pymdownx, snippets_markdown, write_tree
+
+require_pymdownx(module=True)
+from pymdownx.snippets import SnippetMissingError  # only where it is installed
 
 EXAMPLES = int(os.environ.get("MDRUN_FUZZ_EXAMPLES", "400"))
 
@@ -112,10 +113,7 @@ def trees(draw: st.DrawFn) -> dict[str, str]:
 
 
 def pymdownx_expand(text: str, bases: list[str]) -> str:
-    md = markdown.Markdown(
-        extensions=["pymdownx.snippets"],
-        extension_configs={"pymdownx.snippets": {"base_path": bases, "check_paths": True}},
-    )
+    md = snippets_markdown({"base_path": bases, "check_paths": True})
     return "\n".join(md.preprocessors["snippet"].run(text.split("\n")))
 
 

@@ -6,13 +6,12 @@ import os
 import re
 from pathlib import Path
 
-import markdown
 import pytest
 
 from mdrun.errors import FrontmatterError, IncludeError, MdrunError, OutsideRootError, UsageError
 from mdrun.load.loader import load_document
 from mdrun.model import Document, LoadOptions, format_origin
-from tests.conftest import run_mdrun, write_tree
+from tests.conftest import run_mdrun, snippets_markdown, write_tree
 
 
 def load(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, files: dict[str, str]) -> Document:
@@ -185,12 +184,7 @@ def test_cli_expand_prints_exactly_what_pymdownx_prints(tmp_path: Path) -> None:
     text = 'intro\n  --8<-- "a.md"\n--8<--\nb.md:2\n--8<--\n'
     write_tree(tmp_path, {"run.md": text, "a.md": "A\n", "b.md": "B1\nB2"})
     proc = run_mdrun("expand", "run.md", "--base-path", ".", cwd=tmp_path, env=os.environ)
-    md = markdown.Markdown(
-        extensions=["pymdownx.snippets"],
-        extension_configs={
-            "pymdownx.snippets": {"base_path": [str(tmp_path)], "check_paths": True}
-        },
-    )
+    md = snippets_markdown({"base_path": [str(tmp_path)], "check_paths": True})
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == "\n".join(md.preprocessors["snippet"].run(text.split("\n")))
 
