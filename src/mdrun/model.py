@@ -70,6 +70,19 @@ class Document(NamedTuple):
     unfetched: tuple[UnfetchedImport, ...] = ()
     """URL imports left out because `--allow-url` was not given (`LoadOptions.leave_urls`):
     what they would add is unknown."""
+    repeats: tuple[RepeatedImport, ...] = ()
+    """Imports at the margin left out because the same guidebook (and group) was expanded
+    before, in document order: madwizard's parse keeps each, and numbers its questions again."""
+
+
+class RepeatedImport(NamedTuple):
+    """An import left out as a repeat: where it stood, and the lines its first expansion took."""
+
+    line: int
+    """The 0-based line of `Document.text` where its text would have started."""
+    first: tuple[int, int]
+    """The lines [start, end) of `Document.text` that the first expansion of the same
+    guidebook and group took (with any repeats inside it, which stand for theirs)."""
 
 
 class UnfetchedImport(NamedTuple):

@@ -12,13 +12,20 @@ Groups with no executable block in any tab are not questions (madwizard never bu
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from typing import NamedTuple
 
 from mdrun.blocks.tabs import Containers, TabGroup, containers
 from mdrun.blocks.tabtitle import TabTitle, parse_title
 from mdrun.choices.aprioris import recognise
-from mdrun.model import ChoiceGroup, ChoiceKind, ChoicePath, Question, Runbook
+from mdrun.model import (
+    ChoiceGroup,
+    ChoiceKind,
+    ChoicePath,
+    Question,
+    RepeatedImport,
+    Runbook,
+)
 
 
 class Provenance(NamedTuple):
@@ -39,6 +46,9 @@ class Questions(NamedTuple):
     """The tab groups they came from."""
     by_line: dict[int, ChoiceGroup]
     """Each question by the line of its group's first tab header."""
+    repeated: tuple[tuple[str, str], ...] = ()
+    """(id, key) of each question madwizard meets again in an import the loader left out as a
+    repeat: madwizard numbers them, and its profiles may hold answers under those ids."""
 
     @property
     def groups(self) -> tuple[ChoiceGroup, ...]:
@@ -121,30 +131,43 @@ def questions(
     found: Containers,
     block_lines: Collection[int],
     provenance: Callable[[int], Provenance] | None = None,
+    repeats: Sequence[RepeatedImport] = (),
+    dynamic_alike: bool = False,
 ) -> Questions:
     """The questions of a scanned document.
 
     `block_lines` are the 0-based lines where executable fences start; `provenance(line)` tells
-    where a line came from (by default: the top of a guidebook with no heading).
+    where a line came from (by default: the top of a guidebook with no heading). `repeats` are
+    the imports the loader left out as repeats: madwizard numbers their questions again.
+    `dynamic_alike` numbers as madwizard does, a dynamic question's answers left out of the
+    comparison (the differential test's view; mdrun's own ids compare them).
     """
     where = provenance or (lambda _line: Provenance())
-    seen: dict[str, list[object]] = {}
-    by_line: dict[int, ChoiceGroup] = {}
-    raw: list[tuple[ChoiceGroup, _Steps, int]] = []
+    raw: list[tuple[ChoiceGroup, _Steps, int, tuple[str, ...]]] = []
     for group, path in _walk(found.groups, ()):
         with_blocks = _has_block(group, block_lines)
-        if not with_blocks:
-            continue
-        choice = _choice(group, where(group.tabs[0].start))
-        # madwizard leaves a dynamic group's answers out of this comparison, so two different
-        # dynamic questions in one file share its key and one answer answers both; mdrun
-        # compares them like any other group and numbers the second.
-        full = tuple(choice.options[i] for i in with_blocks)
-        choice = choice._replace(id=_numbered(choice.id, full, seen))
-        by_line[group.tabs[0].start] = choice
-        raw.append((choice, path, group.tabs[0].start))
-    asked = tuple(Question(c, _named(path, by_line), line) for c, path, line in raw)
-    return Questions(asked, found, by_line)
+        if with_blocks:
+            choice = _choice(group, where(group.tabs[0].start))
+            full = tuple(choice.options[i] for i in with_blocks)
+            if dynamic_alike and choice.kind == "dynamic":
+                full = ()
+            raw.append((choice, path, group.tabs[0].start, full))
+    # madwizard leaves a dynamic group's answers out of this comparison, so two different
+    # dynamic questions in one file share its key and one answer answers both; mdrun
+    # compares them like any other group and numbers the second.
+    choices = {line: choice for choice, _, line, _ in raw}
+    events: list[_Event] = [(line, c.id, full, c.key) for c, _, line, full in raw]
+    seen: dict[str, list[object]] = {}
+    by_line: dict[int, ChoiceGroup] = {}
+    repeated: list[tuple[str, str]] = []
+    for line, base, full, key in _replay(events, repeats, 0, None) if repeats else events:
+        numbered = _numbered(base, full, seen)
+        if line is None:  # a question of an import left out as a repeat
+            repeated.append((numbered, key))
+        else:
+            by_line[line] = choices[line]._replace(id=numbered)
+    asked = tuple(Question(by_line[line], _named(path, by_line), line) for _, path, line, _ in raw)
+    return Questions(asked, found, by_line, tuple(repeated))
 
 
 def block_choices(
@@ -160,11 +183,33 @@ def block_choices(
     found = containers(runbook.document.text) if found is None else found
     line_of = {origin: i for i, origin in enumerate(runbook.document.origins)}
     lines = {b.index: line_of[b.origin] for b in runbook.blocks if b.origin in line_of}
-    asked = questions(found, set(lines.values()), provenance)
+    asked = questions(found, set(lines.values()), provenance, runbook.document.repeats)
     return asked, {index: asked.path_at(line) for index, line in lines.items()}
 
 
-def _numbered(base: str, full: object, seen: dict[str, list[object]]) -> str:
+_Event = tuple[int | None, str, tuple[str, ...], str]
+"""A question met: (its line, or None in a repeat; its id before numbering; its answers with
+blocks, which tell one question from another; its key)."""
+
+
+def _replay(
+    events: list[_Event], repeats: Sequence[RepeatedImport], start: int, end: int | None
+) -> list[_Event]:
+    """The questions met in lines [start, end) as madwizard's parse meets them: each import left
+    out as a repeat asks the questions of its first expansion again, where it stood."""
+    placed: list[tuple[tuple[int, int], _Event]] = []
+    for event in events:
+        if (line := event[0]) is not None and start <= line and (end is None or line < end):
+            placed.append(((line, 1), event))
+    for repeat in repeats:
+        if start <= repeat.line and (end is None or repeat.line < end):
+            again = _replay(events, repeats, *repeat.first)
+            placed.extend(((repeat.line, 0), (None, *event[1:])) for event in again)
+    placed.sort(key=lambda item: item[0])  # stable: a repeat's questions keep their order
+    return [event for _, event in placed]
+
+
+def _numbered(base: str, full: tuple[str, ...], seen: dict[str, list[object]]) -> str:
     """`base`, or `base_N` for a file's N-th different question (madwizard's workaround)."""
     if base.startswith("madwizard"):
         return base

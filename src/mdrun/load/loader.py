@@ -21,6 +21,7 @@ from mdrun.model import (
     ImportSite,
     LoadOptions,
     Origin,
+    RepeatedImport,
     SourceLocation,
     UnfetchedImport,
 )
@@ -50,6 +51,7 @@ def load_document(path: str, options: LoadOptions, files: Files = LOCAL) -> Docu
         frontmatter=head.data,
         imports=loader.sites,
         unfetched=tuple(loader.unfetched),
+        repeats=tuple(loader.repeats),
         codeblocks=head.codeblocks,
         validate=head.validate,
     )
@@ -81,6 +83,9 @@ class _Loader:
         self.sites: dict[SourceLocation, ImportSite] = {}
         self.unfetched: list[UnfetchedImport] = []
         self.hoisted: set[SourceLocation] = set()
+        self.expanded: dict[tuple[str, str | None], tuple[int, int]] = {}
+        """The lines each import at the margin took, by (real path, group)."""
+        self.repeats: list[RepeatedImport] = []
         expander.on_frontmatter = self.included_frontmatter
         expander.on_import = self.inline_import
 
@@ -162,7 +167,11 @@ class _Loader:
             return
         beside = not self.stores or entry.spec.startswith(("./", "../"))
         found = find_guidebook(roots, entry.spec, including, chain[-1], chain[:-1], beside).path
-        if self._again((roots.files.realpath(found), entry.group), prefix):
+        key = (roots.files.realpath(found), entry.group)
+        start = len(self.expander.lines)
+        if self._again(key, prefix):
+            if key in self.expanded:
+                self.repeats.append(RepeatedImport(start, self.expanded[key]))
             return
         self._env_fence(entry, "export", chain, prefix)
         if found.endswith(".sh"):
@@ -174,6 +183,8 @@ class _Loader:
             self.sites[chain[-1]] = site
             self._end_mark(name, chain, prefix)
         self._env_fence(entry, "unset", chain, prefix)
+        if not prefix:
+            self.expanded[key] = (start, len(self.expander.lines))
 
     def _end_mark(self, name: str, chain: Origin, prefix: str) -> None:
         """An HTML comment closing an imported guidebook, as madwizard's import container ends,
