@@ -20,6 +20,7 @@ import re
 import shutil
 import tempfile
 from functools import cache
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -71,7 +72,7 @@ def _own_directory_includes(doc: Document) -> dict[tuple[str, int], str]:
     below the store."""
     found = {}
     for origin in set(doc.origins):
-        for outer, inner in zip(origin, origin[1:], strict=False):
+        for outer, inner in pairwise(origin):
             match = SNIPPET.match(_text(outer.path).split("\n")[outer.line - 1])
             if match is None:
                 continue
