@@ -160,7 +160,8 @@ def questions(
     seen: dict[str, list[object]] = {}
     by_line: dict[int, ChoiceGroup] = {}
     repeated: list[tuple[str, str]] = []
-    for line, base, full, key in _replay(events, repeats, 0, None) if repeats else events:
+    met = _replay(events, repeats, 0, None, {}) if repeats and events else events
+    for line, base, full, key in met:
         numbered = _numbered(base, full, seen)
         if line is None:  # a question of an import left out as a repeat
             repeated.append((numbered, key))
@@ -193,18 +194,24 @@ blocks, which tell one question from another; its key)."""
 
 
 def _replay(
-    events: list[_Event], repeats: Sequence[RepeatedImport], start: int, end: int | None
+    events: list[_Event],
+    repeats: Sequence[RepeatedImport],
+    start: int,
+    end: int | None,
+    done: dict[tuple[int, int], list[_Event]],
 ) -> list[_Event]:
     """The questions met in lines [start, end) as madwizard's parse meets them: each import left
-    out as a repeat asks the questions of its first expansion again, where it stood."""
+    out as a repeat asks the questions of its first expansion again, where it stood (`done`
+    keeps each first expansion's, as a repeat inside a repeat asks them again)."""
     placed: list[tuple[tuple[int, int], _Event]] = []
     for event in events:
         if (line := event[0]) is not None and start <= line and (end is None or line < end):
             placed.append(((line, 1), event))
     for repeat in repeats:
         if start <= repeat.line and (end is None or repeat.line < end):
-            again = _replay(events, repeats, *repeat.first)
-            placed.extend(((repeat.line, 0), (None, *event[1:])) for event in again)
+            if repeat.first not in done:
+                done[repeat.first] = _replay(events, repeats, *repeat.first, done)
+            placed.extend(((repeat.line, 0), (None, *e[1:])) for e in done[repeat.first])
     placed.sort(key=lambda item: item[0])  # stable: a repeat's questions keep their order
     return [event for _, event in placed]
 
