@@ -12,6 +12,7 @@ madwizard reads).
 
 from __future__ import annotations
 
+import atexit
 import gzip
 import hashlib
 import json
@@ -98,7 +99,8 @@ def _rewritten() -> dict[tuple[str, int], str]:
 @cache
 def _store() -> Path:
     """A copy of the store whose difference-7 lines name, from the store, what madwizard reads."""
-    root = Path(tempfile.mkdtemp(prefix="mdrun-mwchoices-")) / "guidebooks"
+    root = Path(tempfile.mkdtemp(prefix="mdrun-choices-store-")) / "guidebooks"
+    atexit.register(shutil.rmtree, root.parent, True)
     shutil.copytree(STORE, root)
     for (path, line), target in _rewritten().items():
         copy = root / os.path.relpath(os.path.realpath(path), STORE)
