@@ -10,13 +10,12 @@ asked; the answer holds for the rest of the run, so a first block that makes the
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from mdrun.model import Block, GuidebookCheck, Origin, PlannedBlock
 from mdrun.run.blockguard import already_done
+from mdrun.run.expansion import side_command
 from mdrun.run.handoff import ShellState
 
 if TYPE_CHECKING:
@@ -28,16 +27,7 @@ Check = Callable[[GuidebookCheck, ShellState], bool]
 
 def bash_check(check: GuidebookCheck, shell: ShellState) -> bool:
     """`check.script` under `bash -c` in `shell` (environment and directory), stdin closed."""
-    done = subprocess.run(
-        ["bash", "-c", check.script],
-        env={"MDRUN_PYTHON": sys.executable, **shell.env},
-        cwd=shell.cwd,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        check=False,
-    )
-    return done.returncode == 0
+    return side_command(check.script, shell.env, cwd=shell.cwd).returncode == 0
 
 
 class GuidebookChecks:
