@@ -16,18 +16,32 @@ if TYPE_CHECKING:
     from mdrun.model import Answer, Environment, Plan, Runbook
 
 
-def plan_of(args: argparse.Namespace, path: str | None = None) -> Plan:
-    """The plan, with the answers known without asking anyone (`choices.session`)."""
+def _loaded(args: argparse.Namespace, path: str | None = None) -> tuple[Runbook, Environment]:
+    """The runbook at `path` (default: the one named) and the environment `-e`/`--env-file`
+    make from this one."""
     from mdrun.choices.wire import load_guidebook
     from mdrun.plan.environment import initial_environment
-    from mdrun.plan.planner import plan
 
     runbook = load_guidebook(path or args.runbook, load_options(args))
-    env = initial_environment(os.environ, args.env, args.env_file)
-    values = {name: v.value for name, v in env.items() if v.value is not None}
-    answers: dict[str, Answer] = {}
-    if runbook.questions or args.choose or args.assert_:
-        answers = _known(args, runbook, values)
+    return runbook, initial_environment(os.environ, args.env, args.env_file)
+
+
+def _values(env: Environment) -> dict[str, str]:
+    """The variables of `env` that have a value."""
+    return {name: v.value for name, v in env.items() if v.value is not None}
+
+
+def _asks(args: argparse.Namespace, runbook: Runbook) -> bool:
+    """Whether the runbook has questions or the command line answers some."""
+    return bool(runbook.questions or args.choose or args.assert_)
+
+
+def plan_of(args: argparse.Namespace, path: str | None = None) -> Plan:
+    """The plan, with the answers known without asking anyone (`choices.session`)."""
+    from mdrun.plan.planner import plan
+
+    runbook, env = _loaded(args, path)
+    answers = _known(args, runbook, _values(env)) if _asks(args, runbook) else {}
     return plan(runbook, env, answers)
 
 
@@ -45,13 +59,10 @@ def first_plan(args: argparse.Namespace) -> tuple[Plan, RunSettling | None]:
     """The plan a run starts with, and what settles its questions as the run reaches them
     (choices.lazy): on a terminal, what governs the first blocks is asked now; off one, every
     reached question must be answered now (exit 2) but for those an earlier block answers."""
-    from mdrun.choices.wire import load_guidebook
-    from mdrun.plan.environment import initial_environment
     from mdrun.plan.planner import plan
 
-    runbook = load_guidebook(args.runbook, load_options(args))
-    env = initial_environment(os.environ, args.env, args.env_file)
-    if not (runbook.questions or args.choose or args.assert_):
+    runbook, env = _loaded(args)
+    if not _asks(args, runbook):
         return plan(runbook, env), None
     return _settled_plan(args, runbook, env)
 
@@ -67,7 +78,7 @@ def _settled_plan(
     from mdrun.plan.planner import plan
     from mdrun.run.expansion import bash_runner
 
-    values = {name: v.value for name, v in env.items() if v.value is not None}
+    values = _values(env)
     groups = list({q.group.id: q.group for q in runbook.questions}.values())
     uuid = run_id()
 
