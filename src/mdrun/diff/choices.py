@@ -5,7 +5,7 @@ an answer in common: a question whose id is its group key (the answers joined wi
 another id when a tab is renamed or added, and ids numbered by their place in a file shift, yet
 it is still the same question to a reader. Within a matched question an answer missing
 on one side and new on the other is `renamed` when the same blocks sit under both (bodies
-compared), or when it kept its place among the tabs; other answers are added or removed. A block
+compared); other answers are added or removed. A block
 matched on both sides whose choice path changed (once renamed answers and re-keyed questions
 are mapped across) is reported with both paths.
 """
@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from mdrun.diff.changes import ChoiceChange, ChoiceChangeKind
 from mdrun.model import Block, ChoiceGroup, ChoicePath, Plan
+from mdrun.render.questions import path_text
 
 Renames = dict[tuple[str, str], tuple[str, str]]
 """(base question id, base answer) → (working tree's question id, answer)."""
@@ -120,10 +121,11 @@ def _mapped(path: ChoicePath, ids: Mapping[str, str], renames: Renames) -> Choic
 
 
 def shown_path(path: ChoicePath, groups: Mapping[str, ChoiceGroup]) -> str:
-    """`"Install jq" = Linux / "Pick a shell" = zsh`, or `outside every choice`."""
+    """The path as the plan shows it (`"Install jq" = Linux > "Pick a shell" = zsh`), or
+    `outside every choice`."""
     if not path:
         return "outside every choice"
-    return " / ".join(f'"{groups[q].name if q in groups else q}" = {a}' for q, a in path)
+    return path_text(path, {qid: group.name for qid, group in groups.items()})
 
 
 def path_changes(

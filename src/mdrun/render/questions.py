@@ -9,9 +9,10 @@ chosen are left out of the text and Markdown renders and only counted.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import NamedTuple
 
-from mdrun.model import Answer, Block, ChoiceGroup, Plan, describe_dynamic
+from mdrun.model import Answer, Block, ChoiceGroup, ChoicePath, Plan, describe_dynamic
 from mdrun.redact import redact_answer
 
 
@@ -75,12 +76,17 @@ def shown_questions(plan: Plan, show_secrets: bool = False) -> list[ShownQuestio
     return shown
 
 
+def path_text(path: ChoicePath, names: Mapping[str, str]) -> str:
+    """`"Platform" = Darwin > "Mac installer" = curl`: a choice path, each question by its name
+    (`names`: question id → name) or, unknown there, its id."""
+    return " > ".join(f'"{names.get(qid, qid)}" = {option}' for qid, option in path)
+
+
 def branch_of(block: Block, plan: Plan) -> str | None:
-    """`"Install jq" = Linux > "Install kubectl > MacOS" = curl`: the tabs a block sits in."""
+    """The tabs a block sits in (`path_text`), or None outside every choice."""
     if not block.choices:
         return None
-    names = {q.group.id: q.group.name for q in plan.runbook.questions}
-    return " > ".join(f'"{names.get(qid, qid)}" = {option}' for qid, option in block.choices)
+    return path_text(block.choices, {q.group.id: q.group.name for q in plan.runbook.questions})
 
 
 def question_lines(plan: Plan, show_secrets: bool = False) -> list[str]:
