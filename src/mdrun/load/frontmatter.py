@@ -4,8 +4,9 @@
 reads them; `codeblocks:` rules are `mdrun.blocks.frontmatter`'s to apply. Every key keeps the
 line it is written on, so that errors and origins point at it.
 
-pyyaml is imported only when a runbook has frontmatter: it costs more to import than the rest of
-`mdrun list` together.
+A head in plain YAML (`load.plainyaml`: block mappings and sequences of one-line scalars, as
+nearly every frontmatter is) is read without PyYAML, which costs more to import than planning a
+runbook; PyYAML reads anything else.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from mdrun.errors import FrontmatterError
+from mdrun.load.plainyaml import Marks, read
 from mdrun.model import CodeBlockRule, SourceLocation
 
 
@@ -62,7 +64,7 @@ def split_frontmatter(lines: list[str], shown: str) -> Frontmatter:
     end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
     if end is None:
         return NONE
-    data, node = _parse("\n".join(lines[1:end]), shown)
+    data, marks = _parse("\n".join(lines[1:end]), shown)
     if data is None:
         return Frontmatter({}, (), end + 1)
     if not isinstance(data, dict):
@@ -70,10 +72,8 @@ def split_frontmatter(lines: list[str], shown: str) -> Frontmatter:
             f"frontmatter must be a mapping of keys to values, not {_kind(data)}",
             SourceLocation(shown, 2),
         )
-    # The last node of a repeated key wins, as in the constructed mapping.
-    nodes = {k.value: (k, v) for k, v in node.value if isinstance(k.value, str)}
-    keys = {name: k.start_mark.line + 2 for name, (k, _) in nodes.items()}
-    imports = _imports(data, nodes, shown)
+    keys = {name: line + 2 for name, (line, _) in marks.items()}
+    imports = _imports(data, marks, shown)
     if "finally" in data:
         # madwizard's guidebooks-to-run-at-the-end: none in the store uses it; not silently lost.
         where = SourceLocation(shown, keys["finally"])
@@ -82,33 +82,41 @@ def split_frontmatter(lines: list[str], shown: str) -> Frontmatter:
             "mark cleanup blocks finally=true",
             where,
         )
-    rules = _codeblocks(data, nodes, shown)
+    rules = _codeblocks(data, marks, shown)
     return Frontmatter(data, imports, end + 1, keys, rules, _validate(data, keys, shown))
 
 
-def load_yaml(text: str) -> tuple[Any, Any]:
-    """`text` as one YAML document: what `yaml.safe_load` makes of it, and its node tree (whose
-    marks give each key's line); `(None, None)` when it is empty. Raises `yaml.YAMLError`.
+def load_yaml(text: str) -> tuple[Any, Marks]:
+    """`text` as one YAML document: what `yaml.safe_load` makes of it, and the lines of its
+    top-level keys and of their sequences' items (`plainyaml.Marks`); `(None, {})` when it is
+    empty. Raises `yaml.YAMLError`.
 
-    libyaml's loader reads it when PyYAML was built with it (several times faster; the same
-    values and marks over every frontmatter of the repository and the store, see
-    tests/test_frontmatter_yaml.py). A text libyaml refuses is read again by PyYAML's own
-    loader, so that what is refused, and the message and line that say why, stay that loader's.
+    Plain YAML is read by `plainyaml.read`. Anything else goes to libyaml's loader when PyYAML
+    was built with it (several times faster than PyYAML's own; the same values and marks over
+    every frontmatter of the repository and the store, see tests/test_frontmatter_yaml.py). A
+    text libyaml refuses is read again by PyYAML's own loader, so that what is refused, and the
+    message and line that say why, stay that loader's.
     """
+    plain = read(text)
+    return plain if plain is not None else pyyaml_load(text)
+
+
+def pyyaml_load(text: str) -> tuple[Any, Marks]:
+    """`load_yaml` by PyYAML alone."""
     import yaml
 
     fast = getattr(yaml, "CSafeLoader", None)
     if fast is not None:
         try:
-            return compose_with(fast, text)
+            return _marked(*compose_with(fast, text))
         except yaml.YAMLError:
             pass
-    return compose_with(yaml.SafeLoader, text)
+    return _marked(*compose_with(yaml.SafeLoader, text))
 
 
 def compose_with(loader_class: Any, text: str) -> tuple[Any, Any]:
     """What one PyYAML loader class (`yaml.SafeLoader`, `yaml.CSafeLoader`) makes of `text`: its
-    data and node tree, as `load_yaml` returns them."""
+    data and node tree."""
     # PyYAML's reader rejects control characters as soon as it is made (a ReaderError, no mark).
     loader = loader_class(text)
     try:
@@ -118,11 +126,32 @@ def compose_with(loader_class: Any, text: str) -> tuple[Any, Any]:
         loader.dispose()
 
 
-def _parse(text: str, shown: str) -> tuple[Any, Any]:
+def marks_of(node: Any) -> Marks:
+    """The `Marks` of a PyYAML node tree: for each string key of a top-level mapping (the last
+    of a repeated key, as in the constructed mapping), its line and its sequence items' lines."""
+    if node is None or not isinstance(node.value, list):
+        return {}
+    marks: Marks = {}
+    for key, value in node.value:
+        if not isinstance(key.value, str):
+            continue
+        items = value.value if value.id == "sequence" else ()
+        marks[key.value] = (key.start_mark.line, tuple(i.start_mark.line for i in items))
+    return marks
+
+
+def _marked(data: Any, node: Any) -> tuple[Any, Marks]:
+    return data, marks_of(node) if isinstance(data, dict) else {}
+
+
+def _parse(text: str, shown: str) -> tuple[Any, Marks]:
+    plain = read(text)
+    if plain is not None:
+        return plain
     import yaml
 
     try:
-        return load_yaml(text)
+        return pyyaml_load(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 2 if mark is not None else 2
@@ -134,17 +163,16 @@ def _parse(text: str, shown: str) -> tuple[Any, Any]:
         raise FrontmatterError(f"bad YAML frontmatter: {exc}", SourceLocation(shown, 2)) from None
 
 
-def _imports(data: dict[Any, Any], nodes: dict[str, Any], shown: str) -> tuple[Import, ...]:
+def _imports(data: dict[Any, Any], marks: Marks, shown: str) -> tuple[Import, ...]:
     entries = data.get("imports")
     if entries is None:
         return ()
-    key_node, value_node = nodes["imports"]
-    where = SourceLocation(shown, key_node.start_mark.line + 2)
+    line, items = marks["imports"]
+    where = SourceLocation(shown, line + 2)
     if not isinstance(entries, list):
         raise FrontmatterError(f"`imports` must be a list of runbooks, not {_kind(entries)}", where)
     return tuple(
-        _import(entry, item.start_mark.line + 2, shown)
-        for entry, item in zip(entries, value_node.value, strict=True)
+        _import(entry, item + 2, shown) for entry, item in zip(entries, items, strict=True)
     )
 
 
@@ -202,19 +230,17 @@ def _scalar(value: object) -> str:
 _RULE_KEYS = {"match", "language", "validate", "optional", "cleanup"}
 
 
-def _codeblocks(
-    data: dict[Any, Any], nodes: dict[str, Any], shown: str
-) -> tuple[CodeBlockRule, ...]:
+def _codeblocks(data: dict[Any, Any], marks: Marks, shown: str) -> tuple[CodeBlockRule, ...]:
     rules = data.get("codeblocks")
     if rules is None:
         return ()
-    key_node, value_node = nodes["codeblocks"]
+    line, items = marks["codeblocks"]
     if not isinstance(rules, list):
-        where = SourceLocation(shown, key_node.start_mark.line + 2)
+        where = SourceLocation(shown, line + 2)
         raise FrontmatterError(f"`codeblocks` must be a list of rules, not {_kind(rules)}", where)
     return tuple(
-        _rule(rule, SourceLocation(shown, item.start_mark.line + 2))
-        for rule, item in zip(rules, value_node.value, strict=True)
+        _rule(rule, SourceLocation(shown, item + 2))
+        for rule, item in zip(rules, items, strict=True)
     )
 
 
