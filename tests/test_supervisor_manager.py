@@ -138,6 +138,16 @@ def test_a_failed_async_block_fails_the_run_unless_it_allows_failure() -> None:
     assert r.m.done and r.m.result() == 0 and r.status()["w"] == "allowed-failure"
 
 
+def test_an_optional_async_block_may_fail_as_an_optional_sync_block_may() -> None:
+    # madwizard's `optional: true` (block frontmatter, a closed `???`) on a sampler.
+    r = Run(plan(("w", "work", {"is_async": True, "optional": True}), ("a", "sleep")))
+    r.exit("w", 3)
+    assert r.m.phase == "main" and r.io.last("a").signals == []
+    assert r.ui.errors == ["block 'w' (runbook.md:10) failed with exit code 3; going on (optional)"]
+    r.exit("a", 0)
+    assert r.m.done and r.m.result() == 0 and r.status()["w"] == "allowed-failure"
+
+
 def test_an_async_block_ending_with_0_is_fine_unless_required() -> None:
     r = Run(plan(("w", "true", {"is_async": True}), ("a", "sleep")))
     r.exit("w", 0)

@@ -183,16 +183,18 @@ class Manager(RunState):
             self._async_failed(running, code)
 
     def _async_failed(self, running: Running, code: int) -> None:
-        """An async block ended on its own, for good: a failure unless `allow-failure=true`.
-        A `required=true` block must run until the run ends: even exit code 0 fails it."""
+        """An async block ended on its own, for good: a failure unless `allow-failure=true` (or
+        madwizard's `optional`, as for a sync block). A `required=true` block must run until the
+        run ends: even exit code 0 fails it."""
         opts = running.planned.block.options
         what = _describe(code, running.timed_out)
         if opts.required:
             running.record.status = "failed"
             self._failed(running.planned, f"required, {what} before the run ended", True)
-        elif opts.allow_failure:
+        elif opts.allow_failure or opts.optional:
             running.record.status = "allowed-failure"
-            self._failed(running.planned, f"{what}; going on (allow-failure)", False)
+            why = "allow-failure" if opts.allow_failure else "optional"
+            self._failed(running.planned, f"{what}; going on ({why})", False)
         else:
             self._failed(running.planned, what, True)
 
