@@ -1,4 +1,4 @@
-"""Frontmatter is read by libyaml's loader where PyYAML has it (`load.frontmatter.load_yaml`):
+"""Frontmatter is read by libyaml's loader where PyYAML has it (`load.yamlhead.load_yaml`):
 over every frontmatter of this repository and of the guidebook store it must give what PyYAML's
 own loader gives, the same values and the same lines for every key, and where it refuses a text
 the error must be the Python loader's, message and mark."""
@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from mdrun.load.frontmatter import compose_with, load_yaml, marks_of
+from mdrun.load.yamlhead import compose_with, load_yaml, marks_of
 from tests.conftest import REPO, SHARED
 
 _FENCE = re.compile(r"[ \t]*(?:```|~~~)")

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 import yaml
 
-from mdrun.load.frontmatter import compose_with, load_yaml, marks_of
 from mdrun.load.plainyaml import read
+from mdrun.load.yamlhead import compose_with, load_yaml, marks_of
 from tests.conftest import REPO, SHARED
 from tests.test_frontmatter_yaml import _corpus
 

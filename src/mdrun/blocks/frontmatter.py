@@ -11,8 +11,7 @@ import re
 from typing import Any
 
 from mdrun.errors import BlockError
-from mdrun.load.frontmatter import pyyaml_load
-from mdrun.load.plainyaml import read
+from mdrun.load.yamlhead import HeadError, read_head
 from mdrun.model import Block, BlockOptions, CodeBlockRule, Origin
 
 BODY = "$body"
@@ -50,16 +49,10 @@ def split_head(block: Block) -> Block:
 
 
 def _parse(text: str, where: Origin) -> dict[str, Any]:
-    plain = read(text)
-    if plain is not None:
-        data = plain[0]
-    else:
-        import yaml
-
-        try:
-            data, _ = pyyaml_load(text)
-        except yaml.YAMLError as exc:
-            raise _error(f"bad block frontmatter: {exc}", where) from None
+    try:
+        data, _ = read_head(text)
+    except HeadError as exc:
+        raise _error(f"bad block frontmatter: {exc}", where) from None
     if data is None:
         return {}
     if not isinstance(data, dict):
