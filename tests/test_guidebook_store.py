@@ -297,3 +297,15 @@ def test_exec_pip_install_blocks_hand_their_requirements_to_ray_jobs(tmp_path: P
     assert done.returncode == 0, done.stdout + done.stderr
     shown = "\n".join(line.split("] ", 1)[-1] for line in done.stdout.splitlines())
     assert "<tabulate==0.9\nrich>" in shown, done.stdout
+
+
+def test_a_block_its_validate_skips_says_why_in_the_summary_and_run_json(tmp_path: Path) -> None:
+    # As a block skipped by its plan does; both kinds of skip read the same afterwards.
+    runbook = tmp_path / "rb.md"
+    runbook.write_text("# t\n\n```sh\n---\nvalidate: true\n---\necho NOT-RUN\n```\n")
+    done = mdrun_run(runbook, tmp_path, None, "--log-dir", str(tmp_path / "logs"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    reason = "already done (`validate` succeeded: `true`)"
+    assert f"skipped: {reason}" in done.stdout
+    [block] = json.loads((tmp_path / "logs" / "run.json").read_text())["blocks"]
+    assert (block["status"], block["reason"]) == ("skipped", reason)

@@ -105,9 +105,9 @@ class RunState:
             stopping = self.phase in ("stopping", "sweeping")
             record.status = "ok" if code == 0 else "stopped" if stopping else "failed"
             if code == 0 and running.child.skipped():
-                record.status = "skipped"
-                block = running.planned.block
-                self.ui.message(f"skipped {block.name}: {skip_reason(block)}")
+                # As for a block skipped before it started: the summary and run.json say why.
+                record.status, record.reason = "skipped", skip_reason(running.planned.block)
+                self.ui.message(f"skipped {running.planned.block.name}: {record.reason}")
 
     def begin_stop(self) -> None:
         """The main part is over: stop every async block, then run the cleanups."""
