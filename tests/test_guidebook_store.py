@@ -309,3 +309,14 @@ def test_a_block_its_validate_skips_says_why_in_the_summary_and_run_json(tmp_pat
     assert f"skipped: {reason}" in done.stdout
     [block] = json.loads((tmp_path / "logs" / "run.json").read_text())["blocks"]
     assert (block["status"], block["reason"]) == ("skipped", reason)
+
+
+def test_a_run_whose_blocks_were_all_skipped_still_names_its_record(tmp_path: Path) -> None:
+    # Nothing left a block log (the guidebook's check skipped everything): run.json is there.
+    runbook = tmp_path / "tool.md"
+    runbook.write_text("---\nvalidate: true\n---\n# t\n\n```sh\necho INSTALLING\n```\n")
+    done = mdrun_run(runbook, tmp_path, None, "--log-dir", str(tmp_path / "logs"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    record = tmp_path / "logs" / "run.json"
+    assert f"run record: {record}" in done.stdout
+    assert json.loads(record.read_text())["blocks"][0]["status"] == "skipped"

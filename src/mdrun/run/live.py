@@ -123,9 +123,10 @@ class LiveArea:
         return text
 
 
-def print_summary(records: Iterable[BlockRecord], fd: int, colour: bool) -> None:
+def print_summary(records: Iterable[BlockRecord], fd: int, colour: bool, log_dir: str) -> None:
     """The table at the end, blocks in the order the run reached them: block, mode, status (with
-    restarts), exit code, duration, lines; the log directory once below it."""
+    restarts), exit code, duration, lines; the log directory once below it (`run.json` alone
+    when no block left a log: all of them skipped)."""
     ordered = sorted(records, key=lambda r: (r.turn is None, r.turn or 0))
     width = terminal_size(fd, 120)[0]
     narrow = width < 72  # mode, time and lines go: names and statuses need the room
@@ -151,7 +152,8 @@ def print_summary(records: Iterable[BlockRecord], fd: int, colour: bool) -> None
     out = io.StringIO()
     console = _console(out, colour, width)
     console.print(table)
-    logs = {os.path.dirname(r.log) for r in ordered if r.log}
-    if logs:
-        console.print(Text(f"logs: {', '.join(sorted(logs))}/<block>.log", style="dim"))
+    if any(r.log for r in ordered):
+        console.print(Text(f"logs: {log_dir}/<block>.log", style="dim"))
+    else:
+        console.print(Text(f"run record: {os.path.join(log_dir, 'run.json')}", style="dim"))
     os.write(fd, out.getvalue().encode())

@@ -229,7 +229,7 @@ def _run(
         code = 1
     console.flush()
     if options.summary:
-        print_summary(manager.records.values(), options.console_fd, colour)
+        print_summary(manager.records.values(), options.console_fd, colour, log_dir)
     return code
 
 
