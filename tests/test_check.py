@@ -184,11 +184,10 @@ def test_shellcheck_runs_side_by_side_and_keeps_each_block_apart(tmp_path: Path)
     runbook = write_tree(tmp_path, {"rb.md": blocks})
     found = _check(runbook, shellcheck=True)
     expected = [f"{tmp_path}/rb.md:{7 * i + 5}: SC2164: " for i in range(12) if i % 3]
+    # Each block's finding at its own line; the place names it, not the block's name in one
+    # runbook (a guidebook's block has another name in each runbook that imports it).
     assert [f[: len(e)] for f, e in zip(found, expected, strict=True)] == expected
-    assert all(
-        f.endswith(f"[step-{i}]")
-        for f, i in zip(found, (i for i in range(12) if i % 3), strict=True)
-    )
+    assert not any(f.endswith("]") for f in found)
 
 
 def test_check_says_once_on_stderr_that_shellcheck_is_missing(tmp_path: Path) -> None:

@@ -183,3 +183,43 @@ def test_one_call_finds_what_separate_calls_find_and_keeps_nothing_after(tmp_pat
     (tmp_path / "shared.md").write_text(CLEAN)  # the next call reads the edited file
     again = check_runbooks(paths, LoadOptions(), use_shellcheck=False)
     assert [f.path for f in again] == [paths[1], paths[1]]
+
+
+STAND_IN_SHELLCHECK = """#!/bin/sh
+# Counts its calls and says one thing of every body: line 1 changes directory unguarded.
+cat > /dev/null
+echo call >> "$SHELLCHECK_CALLS"
+echo '{"comments":[{"line":1,"column":1,"code":2164,"message":"Use cd ... || exit."}]}'
+"""
+
+
+def test_a_guidebook_imported_by_many_runbooks_is_shellchecked_and_reported_once(
+    tmp_path: Path,
+) -> None:
+    # The store's guidebooks import the same blocks into dozens of runbooks: one shellcheck per
+    # distinct body, and one finding per place in a file, however many runbooks reach it.
+    bin_dir = tmp_path / "bin"
+    _tree(bin_dir, {"shellcheck": STAND_IN_SHELLCHECK})
+    (bin_dir / "shellcheck").chmod(0o755)
+    imports = "---\nimports:\n  - ./guide\n---\n"
+    _tree(
+        tmp_path / "docs",
+        {
+            "guide.md": "# Guide\n\n```shell\ncd somewhere\n```\n",
+            "a.md": f"{imports}# A\n\n```shell\necho a\n```\n",
+            "b.md": f"{imports}# B\n\n```shell\necho b\n```\n",
+            "c.md": "# C\n\n```shell\ncd somewhere\n```\n",
+        },
+    )
+    calls = tmp_path / "calls"
+    env = {"PATH": f"{bin_dir}:{os.environ['PATH']}", "SHELLCHECK_CALLS": str(calls)}
+    p = subprocess.run(
+        [sys.executable, "-m", "mdrun", "check", "docs"], cwd=tmp_path, capture_output=True,
+        text=True, timeout=60, check=False, env={**os.environ, "NO_COLOR": "1", **env},
+    )  # fmt: skip
+    findings = [line for line in p.stdout.splitlines() if ": SC" in line]
+    said = ": SC2164: Use cd ... || exit."
+    where = ["docs/a.md:8", "docs/b.md:8", "docs/c.md:4", "docs/guide.md:4"]
+    assert findings == [w + said for w in where]
+    # Three distinct bodies (`cd somewhere` twice, `echo a`, `echo b`) in six blocks.
+    assert len(calls.read_text().splitlines()) == 3

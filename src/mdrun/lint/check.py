@@ -27,7 +27,7 @@ from mdrun.lint import Finding
 from mdrun.lint.inputs import find_dead_guards
 from mdrun.lint.loops import find_spinning_loops
 from mdrun.lint.mojibake import find_mojibake, find_mojibake_in_file
-from mdrun.lint.shellcheck import find_shellcheck_all, shellcheck_path
+from mdrun.lint.shellcheck import Shellcheck, shellcheck_path
 from mdrun.lint.undeclared import find_undeclared_reads
 from mdrun.load.files import LOCAL, CachedFiles, Files
 from mdrun.model import LoadOptions, Runbook, UnfetchedImport, format_origin
@@ -56,17 +56,18 @@ def check_runbooks(
     receives a note for each URL import left unfetched (`options.leave_urls`): not a finding,
     but nothing of it was checked."""
     binary = shellcheck_path() if use_shellcheck else None
+    shellcheck = Shellcheck(binary) if binary else None
     files = CachedFiles(LOCAL)  # guidebooks import the same files: each is read once
     found: set[Finding] = set()
     for path in paths:
-        found.update(_check_one(path, options, binary, files, unchecked))
+        found.update(_check_one(path, options, shellcheck, files, unchecked))
     return sorted(found)
 
 
 def _check_one(
     path: str,
     options: LoadOptions,
-    shellcheck: str | None,
+    shellcheck: Shellcheck | None,
     files: Files,
     unchecked: list[str] | None,
 ) -> list[Finding]:
@@ -91,15 +92,15 @@ def _load_finding(path: str, exc: MdrunError) -> Finding:
     return Finding.at(exc.location, LOAD_ERROR, message)
 
 
-def _lint(runbook: Runbook, shellcheck: str | None) -> list[Finding]:
+def _lint(runbook: Runbook, shellcheck: Shellcheck | None) -> list[Finding]:
     findings = find_mojibake(runbook.document) + find_dead_guards(runbook)
     findings += find_undeclared_reads(runbook)
     # Python bodies, and bodies an `exec:` command reads, are not bash.
     shell = tuple(block for block in runbook.blocks if runs_as_shell(block))
     for block in shell:
         findings += find_spinning_loops(block)
-    if shellcheck:
-        findings += find_shellcheck_all(shell, shellcheck)
+    if shellcheck is not None:
+        findings += shellcheck.findings(shell)
     return findings
 
 
