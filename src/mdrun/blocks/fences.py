@@ -75,18 +75,20 @@ def fences(text: str) -> list[Fence]:
     if not text[last:].strip(" \t"):
         text = text[:last]  # a blank last line without its newline is no line to CommonMark
     data = text.encode()
+    lines = _Lines(data)
     found: list[Fence] = []
     heading: str | None = None
     for node in _PARSER.tree(text).walk():
         if node.name in ("heading", "lheading"):
             heading = _heading_text(node, data) or heading
         elif node.name == "fence" and node.srcmap is not None:
-            found.append(_fence(node, node.srcmap, data, heading))
+            found.append(_fence(node, node.srcmap, lines, heading))
     return found
 
 
-def _fence(node: Node, srcmap: tuple[int, int], data: bytes, heading: str | None) -> Fence:
-    start, end = _line_range(srcmap, data)
+def _fence(node: Node, srcmap: tuple[int, int], lines: _Lines, heading: str | None) -> Fence:
+    data = lines.data
+    start, end = lines.range(srcmap)
     content = str(node.meta.get("content", ""))
     # A closed fence spans its content plus the opening and closing lines.
     closed = end - start - 2 == _count_lines(content)
@@ -98,11 +100,28 @@ def _fence(node: Node, srcmap: tuple[int, int], data: bytes, heading: str | None
     return Fence(info, content, start, end, closed, heading)
 
 
-def _line_range(srcmap: tuple[int, int], data: bytes) -> tuple[int, int]:
-    """0-based first line and one past the last line of a node's byte range."""
-    begin, finish = srcmap
-    first = data.count(b"\n", 0, begin)
-    return first, (data.count(b"\n", 0, finish - 1) + 1 if finish > begin else first + 1)
+class _Lines:
+    """Line numbers of byte offsets in `data`, asked in document order: each answer counts on
+    from the last one (counting from the start each time made a document with many fences
+    quadratic: an expanded store guidebook has thousands of lines and hundreds of fences)."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self._offset = self._line = 0
+
+    def at(self, offset: int) -> int:
+        """The 0-based line holding byte `offset`."""
+        if offset < self._offset:
+            self._offset = self._line = 0
+        self._line += self.data.count(b"\n", self._offset, offset)
+        self._offset = offset
+        return self._line
+
+    def range(self, srcmap: tuple[int, int]) -> tuple[int, int]:
+        """0-based first line and one past the last line of a node's byte range."""
+        begin, finish = srcmap
+        first = self.at(begin)
+        return first, (self.at(finish - 1) + 1 if finish > begin else first + 1)
 
 
 def _heading_text(node: Node, data: bytes) -> str:

@@ -123,6 +123,8 @@ def _columns(line: str) -> int:
 
 def dedent(line: str, columns: int) -> str:
     """`line` without its first `columns` columns of indentation (tabs count to the next 4)."""
+    if line.startswith(" " * columns):
+        return line[columns:]  # spaces only, as nearly every line: one column each
     col = i = 0
     while col < columns and i < len(line) and line[i] in " \t":
         col += 1 if line[i] == " " else 4 - col % 4
