@@ -33,7 +33,7 @@ STARTUP_BASELINE = "the same Python interpreter running `-c pass`, in the same r
 
 def run(quick: bool) -> list[dict[str, object]]:
     """One row: mdrun's median time over madwizard's."""
-    why = _missing()
+    why = missing_madwizard()
     if why:
         return [skipped(NAME, WHAT, BASELINE, f"<= {TARGET:g}x", why)]
     shutil.copy(ROOT / "tests" / "madwizard" / "plan.mjs", MADWIZARD / "plan.mjs")
@@ -52,7 +52,8 @@ def run(quick: bool) -> list[dict[str, object]]:
     ]
 
 
-def _missing() -> str:
+def missing_madwizard() -> str:
+    """Why madwizard cannot be run here, or "" when it can."""
     if not GUIDEBOOK.exists():
         return f"no guidebook store at {STORE}"
     if shutil.which("node") is None:

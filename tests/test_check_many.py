@@ -223,3 +223,21 @@ def test_a_guidebook_imported_by_many_runbooks_is_shellchecked_and_reported_once
     assert findings == [w + said for w in where]
     # Three distinct bodies (`cd somewhere` twice, `echo a`, `echo b`) in six blocks.
     assert len(calls.read_text().splitlines()) == 3
+
+
+def test_no_shellcheck_leaves_shell_findings_out_and_says_nothing_of_it(tmp_path: Path) -> None:
+    bin_dir = tmp_path / "bin"
+    _tree(bin_dir, {"shellcheck": STAND_IN_SHELLCHECK})
+    (bin_dir / "shellcheck").chmod(0o755)
+    _tree(tmp_path, {"rb.md": "# R\n\n```shell\ncd somewhere\n```\n"})
+    calls = tmp_path / "calls"
+    for path in (f"{bin_dir}:{os.environ['PATH']}", str(tmp_path / "none")):
+        env = {**os.environ, "NO_COLOR": "1", "PATH": path, "SHELLCHECK_CALLS": str(calls)}
+        p = subprocess.run(
+            [sys.executable, "-m", "mdrun", "check", "--no-shellcheck", "rb.md"], cwd=tmp_path,
+            capture_output=True, text=True, timeout=60, check=False, env=env,
+        )  # fmt: skip
+        assert (p.returncode, p.stdout, p.stderr) == (
+            0, "mdrun: no findings; 1 runbook checked\n", ""
+        ), path  # fmt: skip
+    assert not calls.exists()

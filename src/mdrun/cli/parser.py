@@ -94,6 +94,11 @@ def _check_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--format", choices=("text", "json", "github"), default="text", help="default: text"
     )
+    p.add_argument(
+        "--no-shellcheck",
+        action="store_true",
+        help="leave shell findings (SCnnnn) out, where shellcheck runs on its own",
+    )
 
 
 def _diff_arguments(p: argparse.ArgumentParser) -> None:

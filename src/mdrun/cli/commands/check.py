@@ -16,8 +16,9 @@ def command(args: argparse.Namespace) -> int:
 
     paths = runbook_paths(args)
     unchecked: list[str] = []
-    findings = check_runbooks(paths, load_options(args), unchecked=unchecked)
-    if shellcheck_path() is None:
+    use_shellcheck = not args.no_shellcheck
+    findings = check_runbooks(paths, load_options(args), use_shellcheck, unchecked)
+    if use_shellcheck and shellcheck_path() is None:
         print(MISSING_NOTE, file=sys.stderr)
     for note in unchecked:
         print(note, file=sys.stderr)
