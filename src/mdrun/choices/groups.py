@@ -11,6 +11,7 @@ Groups with no executable block in any tab are not questions (madwizard never bu
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable, Collection, Iterator, Sequence
 from typing import NamedTuple
@@ -122,9 +123,15 @@ def _walk(groups: tuple[TabGroup, ...], path: _Steps) -> Iterator[tuple[TabGroup
             yield from _walk(tab.groups, (*path, (group.tabs[0].start, i)))
 
 
-def _has_block(group: TabGroup, block_lines: Collection[int]) -> list[int]:
-    """The indices of the tabs that hold an executable block (directly or deeper)."""
-    return [i for i, t in enumerate(group.tabs) if any(t.start < b < t.end for b in block_lines)]
+def _has_block(group: TabGroup, block_lines: Sequence[int]) -> list[int]:
+    """The indices of the tabs that hold an executable block (directly or deeper); `block_lines`
+    sorted: the first block after a tab's header line is inside it or none is."""
+    found = []
+    for i, tab in enumerate(group.tabs):
+        after = bisect.bisect_right(block_lines, tab.start)
+        if after < len(block_lines) and block_lines[after] < tab.end:
+            found.append(i)
+    return found
 
 
 def questions(
@@ -144,8 +151,9 @@ def questions(
     """
     where = provenance or (lambda _line: Provenance())
     raw: list[tuple[ChoiceGroup, _Steps, int, tuple[str, ...]]] = []
+    ordered = sorted(block_lines)
     for group, path in _walk(found.groups, ()):
-        with_blocks = _has_block(group, block_lines)
+        with_blocks = _has_block(group, ordered)
         if with_blocks:
             choice = _choice(group, where(group.tabs[0].start))
             full = tuple(choice.options[i] for i in with_blocks)

@@ -151,7 +151,14 @@ def _merge_vars(
     before: dict[str, EnvValue], forks: Sequence[dict[str, EnvValue]]
 ) -> dict[str, EnvValue]:
     out: dict[str, EnvValue] = {}
+    if not forks:
+        return out
+    first, rest = forks[0], forks[1:]
     for name in dict.fromkeys(n for fork in forks for n in fork):
+        same = first.get(name)
+        if same is not None and all(fork.get(name) is same for fork in rest):
+            out[name] = same  # one record in every fork: most of the environment, untouched
+            continue
         values = [fork.get(name) for fork in forks]
         present = [v for v in values if v is not None]
         if len(present) == len(values) and all(v == present[0] for v in present):

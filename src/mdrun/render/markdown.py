@@ -7,6 +7,7 @@ the block's body under a fence that no backtick run inside the body can close.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import NamedTuple
 
 from mdrun.model import Plan, PlannedBlock, format_origin
@@ -21,7 +22,7 @@ from mdrun.render import (
 )
 from mdrun.render.jinja import templates
 from mdrun.render.plan_json import block_dict, option_words
-from mdrun.render.questions import branch_of, shown_questions
+from mdrun.render.questions import branch_of, question_names, shown_questions
 
 _FENCE_OPEN = re.compile(r"^\s*(`{3,}|~{3,})")  # a fence in a tab is indented
 
@@ -66,10 +67,10 @@ class Segment(NamedTuple):
 FILTERS = {"code": inline_code, "cell": _cell, "value": _value, "text": escape_text}
 
 
-def _block_data(planned: PlannedBlock, scrub: Scrub, plan: Plan) -> dict[str, object]:
+def _block_data(planned: PlannedBlock, scrub: Scrub, names: Mapping[str, str]) -> dict[str, object]:
     data: dict[str, object] = dict(block_dict(planned, scrub))
     data.update(
-        under=branch_of(planned.block, plan),
+        under=branch_of(planned.block, names),
         origin=format_origin(planned.block.origin),
         options=option_words(planned),
         body=with_newline(planned.block.body),
@@ -119,7 +120,8 @@ def _segments(plan: Plan, blocks: list[dict[str, object]]) -> list[Segment]:
 def render_markdown(plan: Plan, show_secrets: bool = False) -> str:
     """The plan as one Markdown document, for a pull request or a review."""
     scrub = scrubber(plan, show_secrets)
-    blocks = [_block_data(planned, scrub, plan) for planned in plan.blocks]
+    names = question_names(plan)
+    blocks = [_block_data(planned, scrub, names) for planned in plan.blocks]
     merged = planned_environment(plan)
     variables = shown_variables(merged, show_secrets, everything=False)
     env = templates()

@@ -82,11 +82,17 @@ def path_text(path: ChoicePath, names: Mapping[str, str]) -> str:
     return " > ".join(f'"{names.get(qid, qid)}" = {option}' for qid, option in path)
 
 
-def branch_of(block: Block, plan: Plan) -> str | None:
-    """The tabs a block sits in (`path_text`), or None outside every choice."""
+def question_names(plan: Plan) -> dict[str, str]:
+    """Each question's name by its id, for `branch_of`."""
+    return {q.group.id: q.group.name for q in plan.runbook.questions}
+
+
+def branch_of(block: Block, names: Mapping[str, str]) -> str | None:
+    """The tabs a block sits in (`path_text`, `names` from `question_names`), or None outside
+    every choice."""
     if not block.choices:
         return None
-    return path_text(block.choices, {q.group.id: q.group.name for q in plan.runbook.questions})
+    return path_text(block.choices, names)
 
 
 def question_lines(plan: Plan, show_secrets: bool = False) -> list[str]:

@@ -24,7 +24,7 @@ from mdrun import plural
 from mdrun.model import Plan, PlannedBlock, format_origin
 from mdrun.render import Scrub, counts, scrubber, shown_variables, unfetched_note
 from mdrun.render.plan_json import option_words
-from mdrun.render.questions import branch_of, question_lines
+from mdrun.render.questions import branch_of, question_lines, question_names
 
 VERDICT_STYLE = {"run": "bold green", "skip": "dim", "unknown": "bold yellow"}
 MODE_STYLE = {"sync": "cyan", "async": "magenta"}
@@ -170,11 +170,12 @@ def layout(plan: Plan, show_secrets: bool = False, highlight: bool = False) -> l
         for u in plan.runbook.document.unfetched
     ]
     lines = [header, *unfetched, *questions, *_environment(plan, show_secrets)]
+    names = question_names(plan)
     for planned in plan.blocks:
         if planned.chosen:  # a branch not chosen is counted in the questions, not shown
             lines += [
                 Line("", ()),
-                *_block(planned, scrub, highlight, branch_of(planned.block, plan)),
+                *_block(planned, scrub, highlight, branch_of(planned.block, names)),
             ]
     return lines
 
