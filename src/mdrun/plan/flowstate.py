@@ -155,9 +155,9 @@ def _merge_vars(
         return out
     first, rest = forks[0], forks[1:]
     for name in dict.fromkeys(n for fork in forks for n in fork):
-        same = first.get(name)
-        if same is not None and all(fork.get(name) is same for fork in rest):
-            out[name] = same  # one record in every fork: most of the environment, untouched
+        kept = first.get(name)
+        if kept is not None and all(fork.get(name) is kept for fork in rest):
+            out[name] = kept  # one record in every fork: most of the environment, untouched
             continue
         values = [fork.get(name) for fork in forks]
         present = [v for v in values if v is not None]
