@@ -35,8 +35,8 @@ def shellcheck_path() -> str | None:
 
 class Shellcheck:
     """shellcheck at `binary`, for one `mdrun check` command: each distinct body is checked once
-    (guidebooks import the same blocks into many runbooks: the store's 169 hold ~300 distinct
-    bodies among ~7,000 blocks), its comments mapped through each block's own lines."""
+    (guidebooks import the same blocks into many runbooks: the store's 169 hold 284 distinct
+    bodies in 19,487 shell blocks), its comments mapped through each block's own lines."""
 
     def __init__(self, binary: str) -> None:
         self.binary = binary
