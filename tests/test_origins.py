@@ -48,6 +48,15 @@ def test_indexing_and_iteration_match_the_tuple() -> None:
     assert list(enumerate(origins)) == list(enumerate(expected))
 
 
+def test_every_slice_matches_the_tuples_across_empty_runs() -> None:
+    # A block's body lines are taken as one slice, run by run.
+    origins, expected = runs(), as_tuple()
+    for start in range(-8, 9):
+        for stop in range(-8, 9):
+            assert origins[start:stop] == expected[start:stop], (start, stop)
+            assert origins[start:stop:2] == expected[start:stop:2], (start, stop)
+
+
 def test_out_of_range_index_raises() -> None:
     origins = runs()
     with pytest.raises(IndexError):

@@ -65,6 +65,13 @@ def _origin_at(document: Document, index: int) -> Origin:
     return origins[index] if index < len(origins) else (origins[-1] if origins else ())
 
 
+def _origins_of(document: Document, first: int, count: int) -> tuple[Origin, ...]:
+    """The origins of `count` lines from `first` (past the end: the last line's)."""
+    if first + count <= len(document.origins):
+        return tuple(document.origins[first : first + count])
+    return tuple(_origin_at(document, first + i) for i in range(count))
+
+
 def _check_closed(fence: Fence, document: Document) -> None:
     """An unterminated fence, or one closed by another file's line, is an error at its start."""
     origin = _origin_at(document, fence.start)
@@ -98,7 +105,7 @@ def _raw_block(document: Document, fence: Fence, index: int) -> Block | None:
         body=fence.content,
         options=options,
         origin=origin,
-        line_origins=tuple(_origin_at(document, first + i) for i in range(fence.line_count)),
+        line_origins=_origins_of(document, first, fence.line_count),
         heading=fence.heading,
     )
     sites = _sites(document, origin)

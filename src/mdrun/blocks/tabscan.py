@@ -78,8 +78,6 @@ class _Frame:
         self.group = group
         """For a tab: the group it belongs to."""
         self.start = start
-        self.last = -1
-        """The last non-blank line of the body so far."""
         self.heading: str | None = None
         self.heading_line = 0
         self.open_group: _Group | None = None
@@ -106,19 +104,20 @@ class Scanner:
         self.fence: tuple[str, int] | None = None
         """The open fence's opener and the stack depth it was opened at."""
         self.admonitions: list[Admonition] = []
+        self.seen = -1
+        """The last non-blank line so far: the last of every open container's body."""
 
     def line(self, index: int, line: str) -> str:
         """The line as markdown-it should see it."""
         if not line.strip():
             return dedent(line, self.stack[-1].col)
-        expanded = line.expandtabs(4)
+        expanded = line.expandtabs(4) if "\t" in line else line
         indent = len(expanded) - len(expanded.lstrip())
         while len(self.stack) > 1 and indent < self.stack[-1].col:
             self._close(self.stack.pop())
         if self.fence is not None and self.fence[1] > len(self.stack):
             self.fence = None
-        for frame in self.stack[1:]:
-            frame.last = index
+        self.seen = index
         top = self.stack[-1]
         relative = dedent(line, top.col)
         if self.fence is not None:
@@ -171,7 +170,7 @@ class Scanner:
         return self.scope is None or self.scope(a) == self.scope(b)
 
     def _close(self, frame: _Frame) -> None:
-        end = max(frame.last, frame.start) + 1
+        end = max(self.seen, frame.start) + 1
         if frame.tab is not None:
             frame.tab.end = end
             frame.tab.groups = frame.groups

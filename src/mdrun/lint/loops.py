@@ -10,6 +10,7 @@ A path that reaches the end of the body (or `continue`) without sleeping is a sp
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 from mdrun.lint import Finding, body_line_origin
@@ -209,21 +210,30 @@ def _find_unreachable(walker: Walker) -> None:
 def find_spinning_loops(block: Block) -> list[Finding]:
     """MD003 and MD004 findings for one block's body; a body that cannot be parsed gives
     none."""
+    found = {
+        Finding.at(body_line_origin(block, line), code, message)
+        for line, code, message in body_findings(block.body)
+    }
+    return sorted(found)
+
+
+@functools.lru_cache(maxsize=4096)
+def body_findings(body: str) -> tuple[tuple[int, str, str], ...]:
+    """The findings of one body, each as (0-based body line, code, message): a guidebook's
+    block is the same body in every runbook that imports it (cached, as `shell.parse` is)."""
     try:
-        parsed = parse(block.body)
+        parsed = parse(body)
     except ShellSyntaxError:
-        return []
+        return ()
     walker = Walker(parsed)
     findings = []
     for loop in _all_loops(parsed.nodes):
-        line = parsed.line_index(loop.span[0])
         if _spins(walker, loop):
             head = parsed.text(loop).split(";")[0].split("\n")[0]
             message = f"polling loop `{head}` has a path that never sleeps: it would spin"
-            findings.append(Finding.at(body_line_origin(block, line), SPIN, message))
+            findings.append((parsed.line_index(loop.span[0]), SPIN, message))
     _find_unreachable(walker)
     for node, cut_by in walker.unreachable:
-        line = parsed.line_index(node.span[0])
         message = f"`{parsed.text(node)}` is unreachable: it follows `{cut_by}`"
-        findings.append(Finding.at(body_line_origin(block, line), UNREACHABLE, message))
-    return sorted(set(findings))
+        findings.append((parsed.line_index(node.span[0]), UNREACHABLE, message))
+    return tuple(findings)

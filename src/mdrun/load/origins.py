@@ -70,7 +70,10 @@ class Origins(Sequence[Origin]):
 
     def __getitem__(self, index: int | slice) -> Origin | tuple[Origin, ...]:
         if isinstance(index, slice):
-            return tuple(self[i] for i in range(*index.indices(self._size)))
+            start, stop, step = index.indices(self._size)
+            if step != 1:
+                return tuple(self[i] for i in range(start, stop, step))
+            return self._span(start, stop)
         if index < 0:
             index += self._size
         if not 0 <= index < self._size:
@@ -79,6 +82,19 @@ class Origins(Sequence[Origin]):
         runs = self._runs
         number = runs.numbers[run][index - self._starts[run]]
         return (*runs.chains[run], SourceLocation(runs.paths[run], number))
+
+    def _span(self, start: int, stop: int) -> tuple[Origin, ...]:
+        """Lines `start` to `stop`, run by run (a block's body lines: one bisect, not one a
+        line)."""
+        out: list[Origin] = []
+        runs, at = self._runs, start
+        run = bisect_right(self._starts, start) - 1
+        while at < stop:
+            begin, numbers = self._starts[run], runs.numbers[run]
+            chain, path = runs.chains[run], runs.paths[run]
+            out += [(*chain, SourceLocation(path, n)) for n in numbers[at - begin : stop - begin]]
+            at, run = begin + len(numbers), run + 1
+        return tuple(out)
 
     def __iter__(self) -> Iterator[Origin]:
         runs = self._runs
