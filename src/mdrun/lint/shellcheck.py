@@ -3,8 +3,8 @@
 Skipped when shellcheck is not installed (`mdrun check` then says so once, on stderr). Bodies
 are given on stdin, one shellcheck per distinct body (so a project's `.shellcheckrc`, found from
 the working directory, applies as it would to a script), as many at once as there are cores,
-since starting shellcheck is most of its time on a block. shellcheck only reads them. Severity `warning` and up: style and info notes (quoting
-advice on every `$VAR`) would bury the rest.
+since starting shellcheck is most of its time on a block. shellcheck only reads them. Severity
+`warning` and up: style and info notes (quoting advice on every `$VAR`) would bury the rest.
 """
 
 from __future__ import annotations
