@@ -26,10 +26,13 @@ def _tree(root: Path, files: dict[str, str]) -> None:
         (root / name).write_text(text, encoding="utf-8")
 
 
-def _mdrun(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _mdrun(
+    root: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`python -m mdrun ARGS` in `root`; `env` adds to this process's environment."""
     return subprocess.run(
         [sys.executable, "-m", "mdrun", *args], cwd=root, capture_output=True, text=True,
-        timeout=60, check=False, env={**os.environ, "NO_COLOR": "1"},
+        timeout=60, check=False, env={**os.environ, "NO_COLOR": "1", **(env or {})},
     )  # fmt: skip
 
 
@@ -193,14 +196,21 @@ echo '{"comments":[{"line":1,"column":1,"code":2164,"message":"Use cd ... || exi
 """
 
 
+def _stand_in_shellcheck(tmp_path: Path) -> tuple[dict[str, str], Path]:
+    """A PATH whose shellcheck is the stand-in, and the file it counts its calls in."""
+    bin_dir = tmp_path / "bin"
+    _tree(bin_dir, {"shellcheck": STAND_IN_SHELLCHECK})
+    (bin_dir / "shellcheck").chmod(0o755)
+    calls = tmp_path / "calls"
+    return {"PATH": f"{bin_dir}:{os.environ['PATH']}", "SHELLCHECK_CALLS": str(calls)}, calls
+
+
 def test_a_guidebook_imported_by_many_runbooks_is_shellchecked_and_reported_once(
     tmp_path: Path,
 ) -> None:
     # The store's guidebooks import the same blocks into dozens of runbooks: one shellcheck per
     # distinct body, and one finding per place in a file, however many runbooks reach it.
-    bin_dir = tmp_path / "bin"
-    _tree(bin_dir, {"shellcheck": STAND_IN_SHELLCHECK})
-    (bin_dir / "shellcheck").chmod(0o755)
+    env, calls = _stand_in_shellcheck(tmp_path)
     imports = "---\nimports:\n  - ./guide\n---\n"
     _tree(
         tmp_path / "docs",
@@ -211,12 +221,7 @@ def test_a_guidebook_imported_by_many_runbooks_is_shellchecked_and_reported_once
             "c.md": "# C\n\n```shell\ncd somewhere\n```\n",
         },
     )
-    calls = tmp_path / "calls"
-    env = {"PATH": f"{bin_dir}:{os.environ['PATH']}", "SHELLCHECK_CALLS": str(calls)}
-    p = subprocess.run(
-        [sys.executable, "-m", "mdrun", "check", "docs"], cwd=tmp_path, capture_output=True,
-        text=True, timeout=60, check=False, env={**os.environ, "NO_COLOR": "1", **env},
-    )  # fmt: skip
+    p = _mdrun(tmp_path, "check", "docs", env=env)
     findings = [line for line in p.stdout.splitlines() if ": SC" in line]
     said = ": SC2164: Use cd ... || exit."
     where = ["docs/a.md:8", "docs/b.md:8", "docs/c.md:4", "docs/guide.md:4"]
@@ -226,17 +231,10 @@ def test_a_guidebook_imported_by_many_runbooks_is_shellchecked_and_reported_once
 
 
 def test_no_shellcheck_leaves_shell_findings_out_and_says_nothing_of_it(tmp_path: Path) -> None:
-    bin_dir = tmp_path / "bin"
-    _tree(bin_dir, {"shellcheck": STAND_IN_SHELLCHECK})
-    (bin_dir / "shellcheck").chmod(0o755)
+    env, calls = _stand_in_shellcheck(tmp_path)
     _tree(tmp_path, {"rb.md": "# R\n\n```shell\ncd somewhere\n```\n"})
-    calls = tmp_path / "calls"
-    for path in (f"{bin_dir}:{os.environ['PATH']}", str(tmp_path / "none")):
-        env = {**os.environ, "NO_COLOR": "1", "PATH": path, "SHELLCHECK_CALLS": str(calls)}
-        p = subprocess.run(
-            [sys.executable, "-m", "mdrun", "check", "--no-shellcheck", "rb.md"], cwd=tmp_path,
-            capture_output=True, text=True, timeout=60, check=False, env=env,
-        )  # fmt: skip
+    for path in (env["PATH"], str(tmp_path / "none")):
+        p = _mdrun(tmp_path, "check", "--no-shellcheck", "rb.md", env={**env, "PATH": path})
         assert (p.returncode, p.stdout, p.stderr) == (
             0, "mdrun: no findings; 1 runbook checked\n", ""
         ), path  # fmt: skip
